@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * SECTION:element-ispdegrade
+ * @title: ispdegrade
+ *
+ * Adds synthetic, reproducible camera degradations to video, for tests, demos and training
+ * data, in the order a camera produces them: optics blur (`blur`), sensor noise simulated in
+ * RAW (`camera-noise`: unprocess to linear RGGB, shot + read noise, demosaic, process back),
+ * additive white Gaussian noise (`noise`) and a real JPEG round trip (`jpeg-quality`).
+ * The noise of the n-th frame after start depends only on `seed` and n.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 videotestsrc ! ispdegrade noise=25 jpeg-quality=60 ! videoconvert ! autovideosink
+ * ]|
+ */
+#include "gstispdegrade.h"
+
+#include <neuralisp/degrader.h>
+
+#include "frameview.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_isp_degrade_debug);
+#define GST_CAT_DEFAULT gst_isp_degrade_debug
+
+#define DEFAULT_PROP_NOISE 0.0
+#define DEFAULT_PROP_CAMERA_NOISE 0.0
+#define DEFAULT_PROP_BLUR 0.0
+#define DEFAULT_PROP_JPEG_QUALITY 0
+#define DEFAULT_PROP_SEED 0
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (NEURALISP_VIDEO_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (NEURALISP_VIDEO_CAPS));
+
+enum
+{
+  PROP_0,
+  PROP_NOISE,
+  PROP_CAMERA_NOISE,
+  PROP_BLUR,
+  PROP_JPEG_QUALITY,
+  PROP_SEED,
+};
+
+struct GstIspDegradePrivate
+{
+  neuralisp::DegradeParams params;  /* guarded by the object lock */
+  neuralisp::Degrader degrader;     /* streaming thread only */
+  guint64 frame_number = 0;         /* frames since start, for reproducible noise */
+};
+
+struct _GstIspDegrade
+{
+  GstVideoFilter parent;
+  GstIspDegradePrivate *priv;
+};
+
+G_DEFINE_TYPE_WITH_CODE (GstIspDegrade, gst_isp_degrade, GST_TYPE_VIDEO_FILTER,
+    GST_DEBUG_CATEGORY_INIT (gst_isp_degrade_debug, "ispdegrade", 0, "synthetic camera degradations"));
+GST_ELEMENT_REGISTER_DEFINE (ispdegrade, "ispdegrade", GST_RANK_NONE, GST_TYPE_ISP_DEGRADE);
+
+static void
+gst_isp_degrade_set_property (GObject * object, guint prop_id, const GValue * value, GParamSpec * pspec)
+{
+  GstIspDegrade *self = GST_ISP_DEGRADE (object);
+  neuralisp::DegradeParams & p = self->priv->params;
+  ObjectLock lock (self);
+
+  switch (prop_id) {
+    case PROP_NOISE:
+      p.noise = g_value_get_double (value);
+      break;
+    case PROP_CAMERA_NOISE:
+      p.camera_noise = g_value_get_double (value);
+      break;
+    case PROP_BLUR:
+      p.blur = g_value_get_double (value);
+      break;
+    case PROP_JPEG_QUALITY:
+      p.jpeg_quality = g_value_get_int (value);
+      break;
+    case PROP_SEED:
+      p.seed = g_value_get_uint64 (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_isp_degrade_get_property (GObject * object, guint prop_id, GValue * value, GParamSpec * pspec)
+{
+  GstIspDegrade *self = GST_ISP_DEGRADE (object);
+  const neuralisp::DegradeParams & p = self->priv->params;
+  ObjectLock lock (self);
+
+  switch (prop_id) {
+    case PROP_NOISE:
+      g_value_set_double (value, p.noise);
+      break;
+    case PROP_CAMERA_NOISE:
+      g_value_set_double (value, p.camera_noise);
+      break;
+    case PROP_BLUR:
+      g_value_set_double (value, p.blur);
+      break;
+    case PROP_JPEG_QUALITY:
+      g_value_set_int (value, p.jpeg_quality);
+      break;
+    case PROP_SEED:
+      g_value_set_uint64 (value, p.seed);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static gboolean
+gst_isp_degrade_start (GstBaseTransform * trans)
+{
+  GST_ISP_DEGRADE (trans)->priv->frame_number = 0;
+  return TRUE;
+}
+
+static void
+gst_isp_degrade_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
+{
+  GstClockTime stream_time = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME,
+      GST_BUFFER_TIMESTAMP (buffer));
+
+  if (GST_CLOCK_TIME_IS_VALID (stream_time))
+    gst_object_sync_values (GST_OBJECT (trans), stream_time);
+}
+
+static GstFlowReturn
+gst_isp_degrade_transform_frame (GstVideoFilter * filter, GstVideoFrame * in_frame, GstVideoFrame * out_frame)
+{
+  GstIspDegrade *self = GST_ISP_DEGRADE (filter);
+  neuralisp::FrameView in, out;
+  neuralisp::DegradeParams params;
+
+  if (!neuralisp_frame_view_from_gst (in_frame, &in) || !neuralisp_frame_view_from_gst (out_frame, &out)) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL), ("unsupported video format"));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  {
+    ObjectLock lock (self);
+    params = self->priv->params;
+  }
+  const neuralisp::Status status = self->priv->degrader.process (in, out, params, self->priv->frame_number++);
+  if (!status.ok ()) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Degrading a frame failed."), ("%s", status.message ().c_str ()));
+    return GST_FLOW_ERROR;
+  }
+  return GST_FLOW_OK;
+}
+
+static void
+gst_isp_degrade_finalize (GObject * object)
+{
+  delete GST_ISP_DEGRADE (object)->priv;
+  G_OBJECT_CLASS (gst_isp_degrade_parent_class)->finalize (object);
+}
+
+static void
+gst_isp_degrade_class_init (GstIspDegradeClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstVideoFilterClass *filter_class = GST_VIDEO_FILTER_CLASS (klass);
+  const GParamFlags live = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING);
+
+  gobject_class->set_property = gst_isp_degrade_set_property;
+  gobject_class->get_property = gst_isp_degrade_get_property;
+  gobject_class->finalize = gst_isp_degrade_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_NOISE,
+      g_param_spec_double ("noise", "Noise", "Additive white Gaussian noise, sigma on the 0-255 scale (0 = none)",
+          0.0, 255.0, DEFAULT_PROP_NOISE, live));
+  g_object_class_install_property (gobject_class, PROP_CAMERA_NOISE,
+      g_param_spec_double ("camera-noise", "Camera noise",
+          "Sensor shot + read noise added in RAW, from a clean base-ISO sensor (0.01) to a phone at "
+          "night (1); 0 = none", 0.0, 1.0, DEFAULT_PROP_CAMERA_NOISE, live));
+  g_object_class_install_property (gobject_class, PROP_BLUR,
+      g_param_spec_double ("blur", "Blur", "Gaussian blur sigma in pixels (0 = none)",
+          0.0, 50.0, DEFAULT_PROP_BLUR, live));
+  g_object_class_install_property (gobject_class, PROP_JPEG_QUALITY,
+      g_param_spec_int ("jpeg-quality", "JPEG quality", "JPEG encode/decode round trip at this quality (0 = none)",
+          0, 100, DEFAULT_PROP_JPEG_QUALITY, live));
+  g_object_class_install_property (gobject_class, PROP_SEED,
+      g_param_spec_uint64 ("seed", "Seed", "Seed of the noise; frame n after start always gets the same noise",
+          0, G_MAXUINT64, DEFAULT_PROP_SEED, live));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class, "Camera degradation simulator",
+      "Filter/Effect/Video", "Adds reproducible blur, RAW sensor noise, Gaussian noise and JPEG artefacts",
+      "neuralisp developers");
+
+  trans_class->start = GST_DEBUG_FUNCPTR (gst_isp_degrade_start);
+  trans_class->before_transform = GST_DEBUG_FUNCPTR (gst_isp_degrade_before_transform);
+  filter_class->transform_frame = GST_DEBUG_FUNCPTR (gst_isp_degrade_transform_frame);
+}
+
+static void
+gst_isp_degrade_init (GstIspDegrade * self)
+{
+  self->priv = new GstIspDegradePrivate ();
+}

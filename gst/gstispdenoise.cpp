@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * SECTION:element-ispdenoise
+ * @title: ispdenoise
+ *
+ * Removes camera noise with a neural network trained on synthesised sensor noise: shot and
+ * read noise added in RAW and carried through a camera ISP (NERDS), mixed with white Gaussian
+ * noise. The network is conditioned on a noise level (FFDNet-style); by default the level is
+ * estimated from every frame, and the estimate is posted in an `ispdenoise-stats` element
+ * message (field `noise-level`, sigma on the 0-255 scale) at most once a second.
+ *
+ * `strength` scales the level the network is told, so values below 1 keep more texture and
+ * values above 1 smooth more; it can be changed while playing and bound to a GstController.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 v4l2src ! videoconvert ! ispdenoise ! videoconvert ! autovideosink
+ * gst-launch-1.0 videotestsrc ! ispdegrade noise=25 ! ispdenoise model=quality ! videoconvert ! autovideosink
+ * ]|
+ */
+#include "gstispdenoise.h"
+
+#include <memory>
+
+#include <neuralisp/denoiser.h>
+
+#include "frameview.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_isp_denoise_debug);
+#define GST_CAT_DEFAULT gst_isp_denoise_debug
+
+#define DEFAULT_PROP_NOISE_LEVEL -1.0
+#define DEFAULT_PROP_STRENGTH 1.0
+#define DEFAULT_PROP_MODEL GST_ISP_DENOISE_MODEL_FAST
+
+typedef enum
+{
+  GST_ISP_DENOISE_MODEL_FAST,
+  GST_ISP_DENOISE_MODEL_QUALITY,
+} GstIspDenoiseModel;
+
+#define GST_TYPE_ISP_DENOISE_MODEL (gst_isp_denoise_model_get_type ())
+static GType
+gst_isp_denoise_model_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_ISP_DENOISE_MODEL_FAST, "Fast: real time on a laptop CPU", "fast"},
+    {GST_ISP_DENOISE_MODEL_QUALITY, "Quality: about 4x the compute of fast", "quality"},
+    {0, NULL, NULL},
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstIspDenoiseModel", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (NEURALISP_VIDEO_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (NEURALISP_VIDEO_CAPS));
+
+enum
+{
+  PROP_0,
+  PROP_NOISE_LEVEL,
+  PROP_STRENGTH,
+  PROP_MODEL,
+};
+
+struct GstIspDenoisePrivate
+{
+  /* Properties, guarded by the object lock. */
+  neuralisp::DenoiseParams params { static_cast<float> (DEFAULT_PROP_NOISE_LEVEL),
+      static_cast<float> (DEFAULT_PROP_STRENGTH) };
+  GstIspDenoiseModel model = DEFAULT_PROP_MODEL;
+
+  /* Streaming state, created in start() and destroyed in stop(). */
+  std::unique_ptr<neuralisp::Denoiser> denoiser;
+};
+
+struct _GstIspDenoise
+{
+  GstIspFilter parent;
+  GstIspDenoisePrivate *priv;
+};
+
+G_DEFINE_TYPE_WITH_CODE (GstIspDenoise, gst_isp_denoise, GST_TYPE_ISP_FILTER,
+    GST_DEBUG_CATEGORY_INIT (gst_isp_denoise_debug, "ispdenoise", 0, "neural camera-noise removal"));
+GST_ELEMENT_REGISTER_DEFINE (ispdenoise, "ispdenoise", GST_RANK_NONE, GST_TYPE_ISP_DENOISE);
+
+static void
+gst_isp_denoise_set_property (GObject * object, guint prop_id, const GValue * value, GParamSpec * pspec)
+{
+  GstIspDenoise *self = GST_ISP_DENOISE (object);
+  ObjectLock lock (self);
+
+  switch (prop_id) {
+    case PROP_NOISE_LEVEL:
+      self->priv->params.noise_level = g_value_get_double (value);
+      break;
+    case PROP_STRENGTH:
+      self->priv->params.strength = g_value_get_double (value);
+      break;
+    case PROP_MODEL:
+      if (GST_STATE (self) > GST_STATE_READY) {
+        GST_WARNING_OBJECT (self, "model can only be changed in the NULL or READY state");
+        break;
+      }
+      self->priv->model = static_cast < GstIspDenoiseModel > (g_value_get_enum (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_isp_denoise_get_property (GObject * object, guint prop_id, GValue * value, GParamSpec * pspec)
+{
+  GstIspDenoise *self = GST_ISP_DENOISE (object);
+  ObjectLock lock (self);
+
+  switch (prop_id) {
+    case PROP_NOISE_LEVEL:
+      g_value_set_double (value, self->priv->params.noise_level);
+      break;
+    case PROP_STRENGTH:
+      g_value_set_double (value, self->priv->params.strength);
+      break;
+    case PROP_MODEL:
+      g_value_set_enum (value, self->priv->model);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static std::string
+gst_isp_denoise_default_model (GstIspFilter * filter)
+{
+  GstIspDenoise *self = GST_ISP_DENOISE (filter);
+  return self->priv->model == GST_ISP_DENOISE_MODEL_QUALITY ?
+      "denoise/denoise-quality.pt" : "denoise/denoise-fast.pt";
+}
+
+static neuralisp::Status
+gst_isp_denoise_load (GstIspFilter * filter, const neuralisp::ModelOptions & options,
+    const GstIspFilterRuntime & runtime)
+{
+  GstIspDenoise *self = GST_ISP_DENOISE (filter);
+  neuralisp::DenoiserOptions denoiser_options;
+
+  denoiser_options.model = options;
+  denoiser_options.tile_size = runtime.tile_size;
+  return neuralisp::Denoiser::create (denoiser_options, self->priv->denoiser);
+}
+
+static void
+gst_isp_denoise_unload (GstIspFilter * filter)
+{
+  GST_ISP_DENOISE (filter)->priv->denoiser.reset ();
+}
+
+static neuralisp::Status
+gst_isp_denoise_process (GstIspFilter * filter, const neuralisp::FrameView & in,
+    const neuralisp::FrameView & out, const GstIspFilterRuntime & runtime, GstStructure * stats)
+{
+  GstIspDenoise *self = GST_ISP_DENOISE (filter);
+  neuralisp::DenoiseParams params;
+  neuralisp::DenoiseResult result;
+
+  {
+    ObjectLock lock (self);
+    params = self->priv->params;
+  }
+  neuralisp::Denoiser & denoiser = *self->priv->denoiser;
+  denoiser.set_threads (runtime.threads);
+  denoiser.set_tile_size (runtime.tile_size);
+  const neuralisp::Status status = denoiser.process (in, out, params, &result);
+  if (status.ok () && stats)
+    gst_structure_set (stats,
+        "noise-level", G_TYPE_DOUBLE, static_cast<double> (result.noise_level),
+        "estimated", G_TYPE_BOOLEAN, params.noise_level < 0.0f,
+        "strength", G_TYPE_DOUBLE, static_cast<double> (params.strength), NULL);
+  return status;
+}
+
+static void
+gst_isp_denoise_finalize (GObject * object)
+{
+  delete GST_ISP_DENOISE (object)->priv;
+  G_OBJECT_CLASS (gst_isp_denoise_parent_class)->finalize (object);
+}
+
+static void
+gst_isp_denoise_class_init (GstIspDenoiseClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstIspFilterClass *filter_class = GST_ISP_FILTER_CLASS (klass);
+
+  gobject_class->set_property = gst_isp_denoise_set_property;
+  gobject_class->get_property = gst_isp_denoise_get_property;
+  gobject_class->finalize = gst_isp_denoise_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_NOISE_LEVEL,
+      g_param_spec_double ("noise-level", "Noise level",
+          "Noise standard deviation on the 0-255 scale (-1 = estimate it from every frame)",
+          -1.0, 255.0, DEFAULT_PROP_NOISE_LEVEL,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE |
+              GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property (gobject_class, PROP_STRENGTH,
+      g_param_spec_double ("strength", "Strength",
+          "Multiplies the noise level the network is conditioned on (0 = leave the frame as is, "
+          "<1 keeps more texture, >1 smooths more)", 0.0, 4.0, DEFAULT_PROP_STRENGTH,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE |
+              GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property (gobject_class, PROP_MODEL,
+      g_param_spec_enum ("model", "Model", "Which of the bundled models to use (model-location overrides it)",
+          GST_TYPE_ISP_DENOISE_MODEL, DEFAULT_PROP_MODEL,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class, "Neural camera denoiser",
+      "Filter/Effect/Video", "Removes camera noise with a noise-level-conditioned neural network",
+      "neuralisp developers");
+
+  filter_class->default_model = gst_isp_denoise_default_model;
+  filter_class->load = gst_isp_denoise_load;
+  filter_class->unload = gst_isp_denoise_unload;
+  filter_class->process = gst_isp_denoise_process;
+
+  gst_type_mark_as_plugin_api (GST_TYPE_ISP_DENOISE_MODEL, (GstPluginAPIFlags) 0);
+}
+
+static void
+gst_isp_denoise_init (GstIspDenoise * self)
+{
+  self->priv = new GstIspDenoisePrivate ();
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <gst/gst.h>
+
+#include "gstispdegrade.h"
+#include "gstispdenoise.h"
+
+static gboolean
+plugin_init (GstPlugin * plugin)
+{
+  gboolean ret = FALSE;
+
+  ret |= GST_ELEMENT_REGISTER (ispdenoise, plugin);
+  ret |= GST_ELEMENT_REGISTER (ispdegrade, plugin);
+  return ret;
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, neuralisp,
+    "Neural camera ISP: denoising, restoration, RAW and enhancement on CPU",
+    plugin_init, PACKAGE_VERSION, "LGPL", "neuralisp", "neuralisp")

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Frame <-> float image conversion. Kept free of torch so that it compiles fast and can be
+// tested on its own; loops are written per format so that the compiler vectorises them.
+#include <algorithm>
+#include <cstring>
+
+#include "neuralisp/image.h"
+
+namespace neuralisp {
+namespace {
+
+struct PackedLayout {
+  int bytes;
+  int r, g, b;
+  int extra;  // offset of the alpha or padding byte, -1 when there is none
+};
+
+bool packed_layout(PixelFormat format, PackedLayout* layout) {
+  switch (format) {
+    case PixelFormat::kRGB: *layout = {3, 0, 1, 2, -1}; return true;
+    case PixelFormat::kBGR: *layout = {3, 2, 1, 0, -1}; return true;
+    case PixelFormat::kRGBx:
+    case PixelFormat::kRGBA: *layout = {4, 0, 1, 2, 3}; return true;
+    case PixelFormat::kBGRx:
+    case PixelFormat::kBGRA: *layout = {4, 2, 1, 0, 3}; return true;
+    case PixelFormat::kxRGB:
+    case PixelFormat::kARGB: *layout = {4, 1, 2, 3, 0}; return true;
+    case PixelFormat::kxBGR:
+    case PixelFormat::kABGR: *layout = {4, 3, 2, 1, 0}; return true;
+    default: return false;
+  }
+}
+
+bool is_yuv(PixelFormat format) {
+  return format == PixelFormat::kI420 || format == PixelFormat::kNV12 || format == PixelFormat::kYUY2;
+}
+
+bool is_bayer(PixelFormat format) { return format == PixelFormat::kBayer8 || format == PixelFormat::kBayer16; }
+
+inline std::uint8_t to_byte(float v) {
+  v = v * 255.0f + 0.5f;
+  v = v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v);
+  return static_cast<std::uint8_t>(v);
+}
+
+template <int Bytes, int R, int G, int B>
+void packed_to_image(const FrameView& f, const ImageView& img) {
+  constexpr float kScale = 1.0f / 255.0f;
+  for (int y = 0; y < f.height; ++y) {
+    const std::uint8_t* src = f.planes[0] + y * f.strides[0];
+    float* dst = img.row(y);
+    for (int x = 0; x < f.width; ++x) {
+      dst[3 * x + 0] = src[Bytes * x + R] * kScale;
+      dst[3 * x + 1] = src[Bytes * x + G] * kScale;
+      dst[3 * x + 2] = src[Bytes * x + B] * kScale;
+    }
+  }
+}
+
+template <int Bytes, int R, int G, int B, int Extra>
+void image_to_packed(const ImageView& img, const FrameView& f, const FrameView* extra_source) {
+  for (int y = 0; y < f.height; ++y) {
+    const float* src = img.row(y);
+    std::uint8_t* dst = f.planes[0] + y * f.strides[0];
+    for (int x = 0; x < f.width; ++x) {
+      dst[Bytes * x + R] = to_byte(src[3 * x + 0]);
+      dst[Bytes * x + G] = to_byte(src[3 * x + 1]);
+      dst[Bytes * x + B] = to_byte(src[3 * x + 2]);
+    }
+    if constexpr (Extra >= 0) {
+      const std::uint8_t* extra = extra_source ? extra_source->planes[0] + y * extra_source->strides[0] : nullptr;
+      for (int x = 0; x < f.width; ++x) dst[Bytes * x + Extra] = extra ? extra[Bytes * x + Extra] : 255;
+    }
+  }
+}
+
+void convert_packed(const FrameView& f, const ImageView& img) {
+  switch (f.format) {
+    case PixelFormat::kRGB: packed_to_image<3, 0, 1, 2>(f, img); break;
+    case PixelFormat::kBGR: packed_to_image<3, 2, 1, 0>(f, img); break;
+    case PixelFormat::kRGBx:
+    case PixelFormat::kRGBA: packed_to_image<4, 0, 1, 2>(f, img); break;
+    case PixelFormat::kBGRx:
+    case PixelFormat::kBGRA: packed_to_image<4, 2, 1, 0>(f, img); break;
+    case PixelFormat::kxRGB:
+    case PixelFormat::kARGB: packed_to_image<4, 1, 2, 3>(f, img); break;
+    case PixelFormat::kxBGR:
+    case PixelFormat::kABGR: packed_to_image<4, 3, 2, 1>(f, img); break;
+    default: break;
+  }
+}
+
+void write_packed(const ImageView& img, const FrameView& f, const FrameView* extra) {
+  switch (f.format) {
+    case PixelFormat::kRGB: image_to_packed<3, 0, 1, 2, -1>(img, f, extra); break;
+    case PixelFormat::kBGR: image_to_packed<3, 2, 1, 0, -1>(img, f, extra); break;
+    case PixelFormat::kRGBx:
+    case PixelFormat::kRGBA: image_to_packed<4, 0, 1, 2, 3>(img, f, extra); break;
+    case PixelFormat::kBGRx:
+    case PixelFormat::kBGRA: image_to_packed<4, 2, 1, 0, 3>(img, f, extra); break;
+    case PixelFormat::kxRGB:
+    case PixelFormat::kARGB: image_to_packed<4, 1, 2, 3, 0>(img, f, extra); break;
+    case PixelFormat::kxBGR:
+    case PixelFormat::kABGR: image_to_packed<4, 3, 2, 1, 0>(img, f, extra); break;
+    default: break;
+  }
+}
+
+// Y'CbCr <-> R'G'B' for one colorimetry, in 8-bit code values.
+struct YuvCoefficients {
+  float kr, kb, kg;
+  float y_offset, y_scale, c_scale;  // code = offset + scale * value
+
+  explicit YuvCoefficients(const Colorimetry& c) {
+    kr = c.matrix == YuvMatrix::kBT709 ? 0.2126f : 0.299f;
+    kb = c.matrix == YuvMatrix::kBT709 ? 0.0722f : 0.114f;
+    kg = 1.0f - kr - kb;
+    y_offset = c.full_range ? 0.0f : 16.0f;
+    y_scale = c.full_range ? 255.0f : 219.0f;
+    c_scale = c.full_range ? 255.0f : 224.0f;
+  }
+
+  void to_rgb(std::uint8_t y8, std::uint8_t u8, std::uint8_t v8, float* rgb) const {
+    const float y = (y8 - y_offset) / y_scale;
+    const float cb = (u8 - 128.0f) / c_scale;
+    const float cr = (v8 - 128.0f) / c_scale;
+    const float r = y + 2.0f * (1.0f - kr) * cr;
+    const float b = y + 2.0f * (1.0f - kb) * cb;
+    rgb[0] = r;
+    rgb[1] = (y - kr * r - kb * b) / kg;
+    rgb[2] = b;
+  }
+  float luma(const float* rgb) const { return kr * rgb[0] + kg * rgb[1] + kb * rgb[2]; }
+  std::uint8_t y_code(float y) const { return clamp_code(y_offset + y_scale * y); }
+  std::uint8_t cb_code(float b, float y) const { return clamp_code(128.0f + c_scale * (b - y) / (2.0f * (1.0f - kb))); }
+  std::uint8_t cr_code(float r, float y) const { return clamp_code(128.0f + c_scale * (r - y) / (2.0f * (1.0f - kr))); }
+  static std::uint8_t clamp_code(float v) {
+    v += 0.5f;
+    return static_cast<std::uint8_t>(v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v));
+  }
+};
+
+// Where the chroma sample of pixel (x, y) lives, per YUV layout.
+struct ChromaSite {
+  std::uint8_t* u;
+  std::uint8_t* v;
+};
+
+ChromaSite chroma_site(const FrameView& f, int x, int y) {
+  switch (f.format) {
+    case PixelFormat::kI420:
+      return {f.planes[1] + (y / 2) * f.strides[1] + x / 2, f.planes[2] + (y / 2) * f.strides[2] + x / 2};
+    case PixelFormat::kNV12: {
+      std::uint8_t* uv = f.planes[1] + (y / 2) * f.strides[1] + (x / 2) * 2;
+      return {uv, uv + 1};
+    }
+    default: {  // YUY2: Y0 U Y1 V
+      std::uint8_t* pair = f.planes[0] + y * f.strides[0] + (x / 2) * 4;
+      return {pair + 1, pair + 3};
+    }
+  }
+}
+
+std::uint8_t luma_code(const FrameView& f, int x, int y) {
+  if (f.format == PixelFormat::kYUY2) return f.planes[0][y * f.strides[0] + 2 * x];
+  return f.planes[0][y * f.strides[0] + x];
+}
+
+void yuv_to_image(const FrameView& f, const ImageView& img) {
+  const YuvCoefficients k(f.colorimetry);
+  for (int y = 0; y < f.height; ++y) {
+    float* dst = img.row(y);
+    for (int x = 0; x < f.width; ++x) {
+      const ChromaSite c = chroma_site(f, x, y);
+      k.to_rgb(luma_code(f, x, y), *c.u, *c.v, dst + 3 * x);
+    }
+  }
+}
+
+// Chroma is the mean over the pixels a sample covers (2x2, or 2x1 for YUY2).
+void image_to_yuv(const ImageView& img, const FrameView& f) {
+  const YuvCoefficients k(f.colorimetry);
+  const bool vertical_pairs = f.format != PixelFormat::kYUY2;
+  for (int y = 0; y < f.height; ++y) {
+    const float* src = img.row(y);
+    for (int x = 0; x < f.width; ++x) {
+      const std::uint8_t code = k.y_code(k.luma(src + 3 * x));
+      if (f.format == PixelFormat::kYUY2)
+        f.planes[0][y * f.strides[0] + 2 * x] = code;
+      else
+        f.planes[0][y * f.strides[0] + x] = code;
+    }
+  }
+  const int rows_per_sample = vertical_pairs ? 2 : 1;
+  for (int y = 0; y < f.height; y += rows_per_sample) {
+    for (int x = 0; x < f.width; x += 2) {
+      float sum[3] = {0, 0, 0};
+      int n = 0;
+      for (int dy = 0; dy < rows_per_sample && y + dy < f.height; ++dy) {
+        const float* src = img.row(y + dy);
+        for (int dx = 0; dx < 2 && x + dx < f.width; ++dx, ++n) {
+          for (int c = 0; c < 3; ++c) sum[c] += src[3 * (x + dx) + c];
+        }
+      }
+      const float r = sum[0] / n, g = sum[1] / n, b = sum[2] / n;
+      const float luma = k.kr * r + k.kg * g + k.kb * b;
+      const ChromaSite site = chroma_site(f, x, y);
+      *site.u = k.cb_code(b, luma);
+      *site.v = k.cr_code(r, luma);
+    }
+  }
+}
+
+// Offsets (x, y) inside a 2x2 cell of the R, G1, G2 and B photosites for each pattern.
+struct BayerSites {
+  int x[4];
+  int y[4];
+};
+
+BayerSites bayer_sites(BayerPattern pattern) {
+  switch (pattern) {
+    case BayerPattern::kRGGB: return {{0, 1, 0, 1}, {0, 0, 1, 1}};
+    case BayerPattern::kBGGR: return {{1, 0, 1, 0}, {1, 1, 0, 0}};
+    case BayerPattern::kGRBG: return {{1, 0, 1, 0}, {0, 0, 1, 1}};
+    case BayerPattern::kGBRG: return {{0, 1, 0, 1}, {1, 1, 0, 0}};
+  }
+  return {{0, 1, 0, 1}, {0, 0, 1, 1}};
+}
+
+// A photosite outside an odd-sized frame borrows the same colour from the previous cell.
+inline int existing(int coordinate, int size) { return coordinate < size ? coordinate : std::max(coordinate - 2, 0); }
+
+void bayer_to_image(const FrameView& f, const ImageView& img) {
+  const BayerSites s = bayer_sites(f.bayer);
+  const bool wide = f.format == PixelFormat::kBayer16;
+  const float scale = 1.0f / static_cast<float>((1 << (wide ? f.bayer_bits : 8)) - 1);
+  for (int cy = 0; cy < img.height; ++cy) {
+    float* dst = img.row(cy);
+    for (int cx = 0; cx < img.width; ++cx) {
+      for (int c = 0; c < 4; ++c) {
+        const int x = existing(2 * cx + s.x[c], f.width);
+        const int y = existing(2 * cy + s.y[c], f.height);
+        const std::uint8_t* row = f.planes[0] + y * f.strides[0];
+        float v;
+        if (wide) {
+          std::uint16_t raw;
+          std::memcpy(&raw, row + 2 * x, 2);
+          v = raw;
+        } else {
+          v = row[x];
+        }
+        dst[4 * cx + c] = v * scale;
+      }
+    }
+  }
+}
+
+void image_to_bayer(const ImageView& img, const FrameView& f) {
+  const BayerSites s = bayer_sites(f.bayer);
+  const bool wide = f.format == PixelFormat::kBayer16;
+  const float maximum = static_cast<float>((1 << (wide ? f.bayer_bits : 8)) - 1);
+  for (int cy = 0; cy < img.height; ++cy) {
+    const float* src = img.row(cy);
+    for (int c = 0; c < 4; ++c) {
+      const int y = 2 * cy + s.y[c];
+      if (y >= f.height) continue;
+      std::uint8_t* row = f.planes[0] + y * f.strides[0];
+      for (int cx = 0; cx < img.width; ++cx) {
+        const int x = 2 * cx + s.x[c];
+        if (x >= f.width) continue;
+        float v = src[4 * cx + c] * maximum + 0.5f;
+        v = v < 0.0f ? 0.0f : (v > maximum ? maximum : v);
+        if (wide) {
+          const std::uint16_t raw = static_cast<std::uint16_t>(v);
+          std::memcpy(row + 2 * x, &raw, 2);
+        } else {
+          row[x] = static_cast<std::uint8_t>(v);
+        }
+      }
+    }
+  }
+}
+
+Status check_image(const FrameView& frame, const ImageView& image) {
+  const ImageSize want = image_size_for(frame.format, frame.width, frame.height);
+  if (image.data == nullptr || image.width != want.width || image.height != want.height ||
+      image.channels != want.channels || image.row_stride < static_cast<std::ptrdiff_t>(want.width) * want.channels)
+    return Status::Error(ErrorCode::kInvalidArgument, "image does not match the frame's size and channels");
+  return Status::Ok();
+}
+
+}  // namespace
+
+int plane_count(PixelFormat format) {
+  switch (format) {
+    case PixelFormat::kI420: return 3;
+    case PixelFormat::kNV12: return 2;
+    default: return 1;
+  }
+}
+
+int packed_pixel_bytes(PixelFormat format) {
+  PackedLayout layout;
+  return packed_layout(format, &layout) ? layout.bytes : 0;
+}
+
+ImageSize image_size_for(PixelFormat format, int width, int height) {
+  if (is_bayer(format)) return {(width + 1) / 2, (height + 1) / 2, 4};
+  return {width, height, 3};
+}
+
+Status validate_frame(const FrameView& f) {
+  if (f.width <= 0 || f.height <= 0)
+    return Status::Error(ErrorCode::kInvalidArgument, "frame size must be positive");
+  if (is_bayer(f.format) && (f.width < 2 || f.height < 2))
+    return Status::Error(ErrorCode::kInvalidArgument, "Bayer frames must be at least 2x2");
+  if (f.format == PixelFormat::kBayer16 && (f.bayer_bits < 1 || f.bayer_bits > 16))
+    return Status::Error(ErrorCode::kInvalidArgument, "bayer_bits must be 1..16");
+  std::ptrdiff_t min_stride[3] = {0, 0, 0};
+  const int chroma_width = (f.width + 1) / 2;
+  switch (f.format) {
+    case PixelFormat::kI420: min_stride[0] = f.width; min_stride[1] = min_stride[2] = chroma_width; break;
+    case PixelFormat::kNV12: min_stride[0] = f.width; min_stride[1] = 2 * chroma_width; break;
+    case PixelFormat::kYUY2: min_stride[0] = 4 * chroma_width; break;
+    case PixelFormat::kBayer8: min_stride[0] = f.width; break;
+    case PixelFormat::kBayer16: min_stride[0] = 2 * f.width; break;
+    default: min_stride[0] = static_cast<std::ptrdiff_t>(packed_pixel_bytes(f.format)) * f.width; break;
+  }
+  for (int p = 0; p < plane_count(f.format); ++p) {
+    if (f.planes[p] == nullptr) return Status::Error(ErrorCode::kInvalidArgument, "frame plane is missing");
+    if (f.strides[p] < min_stride[p])
+      return Status::Error(ErrorCode::kInvalidArgument, "frame stride is smaller than a row");
+  }
+  return Status::Ok();
+}
+
+void Image::resize(int width, int height, int channels) {
+  const std::size_t needed = static_cast<std::size_t>(width) * height * channels;
+  if (storage_.size() < needed) storage_.resize(needed);
+  view_ = {storage_.data(), width, height, channels, static_cast<std::ptrdiff_t>(width) * channels};
+}
+
+ImageView crop(const ImageView& image, int x, int y, int width, int height) {
+  ImageView v = image;
+  v.data = image.data + y * image.row_stride + x * image.channels;
+  v.width = width;
+  v.height = height;
+  return v;
+}
+
+Status frame_to_image(const FrameView& frame, const ImageView& image) {
+  Status status = validate_frame(frame);
+  if (!status.ok()) return status;
+  status = check_image(frame, image);
+  if (!status.ok()) return status;
+  if (is_yuv(frame.format))
+    yuv_to_image(frame, image);
+  else if (is_bayer(frame.format))
+    bayer_to_image(frame, image);
+  else
+    convert_packed(frame, image);
+  return Status::Ok();
+}
+
+Status image_to_frame(const ImageView& image, const FrameView& frame, const FrameView* alpha_source) {
+  Status status = validate_frame(frame);
+  if (!status.ok()) return status;
+  status = check_image(frame, image);
+  if (!status.ok()) return status;
+  if (alpha_source && (alpha_source->format != frame.format || alpha_source->width != frame.width ||
+                       alpha_source->height != frame.height))
+    return Status::Error(ErrorCode::kInvalidArgument, "alpha source differs from the frame in format or size");
+  if (is_yuv(frame.format))
+    image_to_yuv(image, frame);
+  else if (is_bayer(frame.format))
+    image_to_bayer(image, frame);
+  else
+    write_packed(image, frame, alpha_source);
+  return Status::Ok();
+}
+
+}  // namespace neuralisp

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "neuralisp/degrader.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include "neuralisp/image.h"
+
+namespace neuralisp {
+namespace {
+
+// The simulated camera: white-balance gains divided out when unprocessing and applied again by
+// the simulated ISP (a daylight setting typical of phone sensors).
+constexpr float kRedGain = 2.0f;
+constexpr float kBlueGain = 1.7f;
+constexpr float kGamma = 2.2f;
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+float smoothstep(float x) { return x * x * (3.0f - 2.0f * x); }
+float inverse_smoothstep(float y) { return 0.5f - std::sin(std::asin(1.0f - 2.0f * y) / 3.0f); }
+float clamp01(float v) { return v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v); }
+
+// RGGB: which colour a photosite at (x, y) samples.
+int cfa_channel(int x, int y) { return (y & 1) ? ((x & 1) ? 2 : 1) : ((x & 1) ? 1 : 0); }
+
+// Bilinear demosaicking as normalised convolution: exact at borders and for any frame size.
+void demosaic(const cv::Mat& mosaic, cv::Mat& rgb) {
+  static const cv::Mat kernel = (cv::Mat_<float>(3, 3) << 0.25f, 0.5f, 0.25f, 0.5f, 1.0f, 0.5f, 0.25f, 0.5f, 0.25f);
+  std::vector<cv::Mat> planes(3);
+  for (int c = 0; c < 3; ++c) {
+    cv::Mat sampled(mosaic.size(), CV_32F, 0.0f), mask(mosaic.size(), CV_32F, 0.0f);
+    for (int y = 0; y < mosaic.rows; ++y)
+      for (int x = 0; x < mosaic.cols; ++x)
+        if (cfa_channel(x, y) == c) {
+          sampled.at<float>(y, x) = mosaic.at<float>(y, x);
+          mask.at<float>(y, x) = 1.0f;
+        }
+    cv::Mat sum, weight;
+    cv::filter2D(sampled, sum, CV_32F, kernel, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
+    cv::filter2D(mask, weight, CV_32F, kernel, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
+    planes[c] = cv::Mat(mosaic.size(), CV_32F);
+    for (int y = 0; y < mosaic.rows; ++y)
+      for (int x = 0; x < mosaic.cols; ++x) {
+        const float w = weight.at<float>(y, x);
+        // A channel absent from a tiny frame's neighbourhood falls back to the local sample.
+        planes[c].at<float>(y, x) = w > 0.0f ? sum.at<float>(y, x) / w : mosaic.at<float>(y, x);
+      }
+  }
+  cv::merge(planes, rgb);
+}
+
+void add_camera_noise(cv::Mat& rgb, float level, cv::RNG& rng) {
+  float shot, read;
+  camera_noise_parameters(level, &shot, &read);
+  const float gains[3] = {kRedGain, 1.0f, kBlueGain};
+  cv::Mat mosaic(rgb.size(), CV_32F), noise(rgb.size(), CV_32F);
+  rng.fill(noise, cv::RNG::NORMAL, 0.0, 1.0);
+  for (int y = 0; y < rgb.rows; ++y) {
+    const float* px = rgb.ptr<float>(y);
+    for (int x = 0; x < rgb.cols; ++x) {
+      const int c = cfa_channel(x, y);
+      const float linear = std::pow(inverse_smoothstep(clamp01(px[3 * x + c])), kGamma);
+      const float raw = linear / gains[c];
+      mosaic.at<float>(y, x) = clamp01(raw + noise.at<float>(y, x) * std::sqrt(raw * shot + read));
+    }
+  }
+  demosaic(mosaic, rgb);
+  for (int y = 0; y < rgb.rows; ++y) {
+    float* px = rgb.ptr<float>(y);
+    for (int x = 0; x < rgb.cols; ++x)
+      for (int c = 0; c < 3; ++c) px[3 * x + c] = smoothstep(std::pow(clamp01(px[3 * x + c] * gains[c]), 1.0f / kGamma));
+  }
+}
+
+Status jpeg_round_trip(cv::Mat& rgb, int quality) {
+  cv::Mat bytes, bgr;
+  rgb.convertTo(bytes, CV_8UC3, 255.0);
+  cv::cvtColor(bytes, bgr, cv::COLOR_RGB2BGR);
+  std::vector<std::uint8_t> encoded;
+  if (!cv::imencode(".jpg", bgr, encoded, {cv::IMWRITE_JPEG_QUALITY, quality}))
+    return Status::Error(ErrorCode::kRuntime, "JPEG encoding failed");
+  bgr = cv::imdecode(encoded, cv::IMREAD_COLOR);
+  if (bgr.empty()) return Status::Error(ErrorCode::kRuntime, "JPEG decoding failed");
+  cv::cvtColor(bgr, bytes, cv::COLOR_BGR2RGB);
+  bytes.convertTo(rgb, CV_32FC3, 1.0 / 255.0);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void camera_noise_parameters(float level, float* shot, float* read) {
+  const float log_shot = std::log(1e-4f) + clamp01(level) * (std::log(2e-2f) - std::log(1e-4f));
+  *shot = std::exp(log_shot);
+  *read = std::exp(2.18f * log_shot + 1.20f);
+}
+
+struct Degrader::Impl {
+  Image image;
+};
+
+Degrader::Degrader() : impl_(std::make_unique<Impl>()) {}
+Degrader::~Degrader() = default;
+
+Status Degrader::process(const FrameView& input, const FrameView& output, const DegradeParams& p,
+                         std::uint64_t frame_number) {
+  if (input.format != output.format || input.width != output.width || input.height != output.height)
+    return Status::Error(ErrorCode::kInvalidArgument, "input and output frames differ in format or size");
+  if (input.format == PixelFormat::kBayer8 || input.format == PixelFormat::kBayer16)
+    return Status::Error(ErrorCode::kUnsupported, "the degrader takes RGB or YUV frames, not Bayer");
+  if (p.noise < 0.0f || p.camera_noise < 0.0f || p.camera_noise > 1.0f || p.blur < 0.0f || p.jpeg_quality < 0 ||
+      p.jpeg_quality > 100)
+    return Status::Error(ErrorCode::kInvalidArgument, "degradation parameter out of range");
+
+  impl_->image.resize(input.width, input.height, 3);
+  const ImageView view = impl_->image.view();
+  Status status = frame_to_image(input, view);
+  if (!status.ok()) return status;
+  cv::Mat rgb(view.height, view.width, CV_32FC3, view.data, view.row_stride * sizeof(float));
+  cv::RNG rng(splitmix64(p.seed ^ splitmix64(frame_number)));
+
+  if (p.blur > 0.0f) cv::GaussianBlur(rgb, rgb, cv::Size(0, 0), p.blur, p.blur, cv::BORDER_REPLICATE);
+  if (p.camera_noise > 0.0f) add_camera_noise(rgb, p.camera_noise, rng);
+  if (p.noise > 0.0f) {
+    cv::Mat noise(rgb.size(), CV_32FC3);
+    rng.fill(noise, cv::RNG::NORMAL, 0.0, p.noise / 255.0);
+    rgb += noise;
+  }
+  if (p.jpeg_quality > 0) {
+    status = jpeg_round_trip(rgb, p.jpeg_quality);
+    if (!status.ok()) return status;
+  }
+  return image_to_frame(view, output, &input);
+}
+
+}  // namespace neuralisp

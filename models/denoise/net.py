@@ -1,0 +1,119 @@
+"""Noise-level-conditioned denoiser for CPU inference (ispdenoise).
+
+A three-level U-Net that never runs at full resolution: the frame is pixel-unshuffled by 2
+(12 channels at half resolution), joined by the noise-level map, and refined at 1/2, 1/4 and
+1/8 resolution where oneDNN convolutions are efficient; the network predicts a residual that
+is added to the noisy input. A small estimator branch predicts the local noise level (sigma on
+the 0-1 scale) from the frame itself, so the same module runs blind (FFDNet conditioning with a
+learned estimate instead of a hand-set map).
+
+Forward contract, shared with lib/src (see models/README.md):
+    forward(image [N,3,H,W] float RGB in 0..1, H and W multiples of ALIGNMENT,
+            level [N,1,1,1] float: sigma/255 to use, or negative to estimate it,
+            strength [N,1,1,1] float: multiplies the level map fed to the denoiser)
+      -> (denoised [N,3,H,W], level_map [N,1,H/8,W/8]: sigma/255 estimated or given)
+"""
+from typing import List, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ALIGNMENT = 8
+
+
+def conv(cin: int, cout: int, k: int = 3) -> nn.Conv2d:
+    return nn.Conv2d(cin, cout, k, padding=k // 2)
+
+
+def conv_stack(width: int, depth: int) -> nn.Sequential:
+    layers: List[nn.Module] = []
+    for _ in range(depth):
+        layers += [conv(width, width), nn.ReLU(inplace=True)]
+    return nn.Sequential(*layers)
+
+
+class NoiseEstimator(nn.Module):
+    """Local noise std (0-1 scale) at 1/8 resolution. It looks at the frame minus its 3x3 mean,
+    where noise dominates (the classical cue, so it learns fast), and learns to discount texture.
+    The per-location evidence is averaged over 32x32-pixel blocks so that one textured spot
+    cannot dominate the estimate."""
+
+    def __init__(self, width: int = 16):
+        super().__init__()
+        self.body = nn.Sequential(conv(48, width), nn.ReLU(inplace=True),
+                                  conv(width, width), nn.ReLU(inplace=True),
+                                  conv(width, 1, k=1))
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        h, w = image.shape[-2] // 8, image.shape[-1] // 8
+        high_pass = image - F.avg_pool2d(F.pad(image, (1, 1, 1, 1), mode="replicate"), 3, stride=1)
+        evidence = self.body(F.pixel_unshuffle(high_pass, 4))
+        pooled = F.avg_pool2d(evidence, kernel_size=8, stride=8, ceil_mode=True)
+        dense = F.interpolate(pooled, size=(h, w), mode="bilinear", align_corners=False)
+        return F.softplus(dense) * 0.1
+
+
+class Denoiser(nn.Module):
+    def __init__(self, widths: Tuple[int, int, int], depths: Tuple[int, int, int]):
+        super().__init__()
+        c1, c2, c3 = widths
+        d1, d2, d3 = depths
+        self.estimator = NoiseEstimator()
+        # 12 unshuffled colour channels + the level map repeated 4 times: 16 input channels
+        # keep the first convolution on oneDNN's fast path (13 channels ran 2x slower).
+        self.head = conv(16, c1)
+        self.enc1 = conv_stack(c1, d1)
+        self.down1 = nn.Conv2d(c1, c2, 2, stride=2)
+        self.enc2 = conv_stack(c2, d2)
+        self.down2 = nn.Conv2d(c2, c3, 2, stride=2)
+        self.bottom = conv_stack(c3, d3)
+        self.up2 = nn.Conv2d(c3, 4 * c2, 1)
+        self.dec2 = conv_stack(c2, d2)
+        self.up1 = nn.Conv2d(c2, 4 * c1, 1)
+        self.dec1 = conv_stack(c1, d1)
+        self.tail = conv(c1, 12)
+        # Start as the identity: a random residual at init drowned the gradient of the deep
+        # path, and training stalled near the noisy input.
+        nn.init.zeros_(self.tail.weight)
+        nn.init.zeros_(self.tail.bias)
+
+    def denoise(self, image: torch.Tensor, level_map: torch.Tensor) -> torch.Tensor:
+        half = F.pixel_unshuffle(image, 2)
+        level_half = F.interpolate(level_map, size=(half.shape[-2], half.shape[-1]), mode="nearest")
+        x1 = self.enc1(F.relu(self.head(torch.cat([half, level_half.expand(-1, 4, -1, -1)], dim=1))))
+        x2 = self.enc2(F.relu(self.down1(x1)))
+        x3 = self.bottom(F.relu(self.down2(x2)))
+        y2 = self.dec2(F.pixel_shuffle(self.up2(x3), 2) + x2)
+        y1 = self.dec1(F.pixel_shuffle(self.up1(y2), 2) + x1)
+        return image + F.pixel_shuffle(self.tail(y1), 2)
+
+    def forward(self, image: torch.Tensor, level: torch.Tensor, strength: torch.Tensor):
+        n, _, h, w = image.shape
+        if bool((level < 0).any()):
+            level_map = self.estimator(image)
+        else:
+            level_map = level.expand(n, 1, h // 8, w // 8)
+        return self.denoise(image, level_map * strength), level_map
+
+
+CONFIGS = {
+    "fast": dict(widths=(16, 32, 64), depths=(0, 1, 3)),
+    "quality": dict(widths=(32, 64, 128), depths=(1, 2, 4)),
+}
+
+
+def build(name: str) -> Denoiser:
+    return Denoiser(**CONFIGS[name])
+
+
+def macs_per_pixel(model: Denoiser) -> float:
+    """Multiply-accumulates per full-resolution pixel, convolutions only."""
+    downscale = {"head": 4, "enc1": 4, "dec1": 4, "tail": 4, "up1": 16, "down1": 16,
+                 "enc2": 16, "dec2": 16, "up2": 64, "down2": 64, "bottom": 64, "estimator": 16}
+    total = 0.0
+    for name, m in model.named_modules():
+        if isinstance(m, nn.Conv2d):
+            area = downscale[name.split(".")[0]]
+            total += m.in_channels * m.out_channels * m.kernel_size[0] * m.kernel_size[1] / area
+    return total

@@ -1,0 +1,123 @@
+"""Camera-noise synthesis for training (NERDS / UPI style).
+
+Clean sRGB crops are unprocessed to linear camera RAW (inverse tone curve, inverse gamma, inverse
+colour matrix, inverse white balance, RGGB mosaic), get shot + read noise at random levels, and are
+processed back through a simple ISP (white balance, bilinear demosaic, colour matrix, gamma, tone
+curve), optionally followed by a JPEG round trip. The clean target goes through the same ISP without
+noise so that the network learns the noise, not the demosaicking. Plain AWGN is mixed in so that an
+explicit `noise-level` keeps its textbook meaning.
+
+All tensors are float [N,3,H,W] in 0..1 with even H and W.
+"""
+import math
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def smoothstep(x):
+    return 3 * x ** 2 - 2 * x ** 3
+
+
+def inverse_smoothstep(y):
+    y = y.clamp(0.0, 1.0)
+    return 0.5 - torch.sin(torch.asin(1.0 - 2.0 * y) / 3.0)
+
+
+def random_rgb_to_cam(n, gen):
+    """Row-normalised colour matrices: a strong diagonal with random positive cross-talk."""
+    cross = torch.rand(n, 3, 3, generator=gen) * 0.35
+    eye = torch.eye(3).expand(n, 3, 3)
+    m = eye + cross * (1 - eye)
+    return m / m.sum(dim=2, keepdim=True)
+
+
+def mosaic_masks(h, w, device=None):
+    """RGGB masks [1,3,H,W]."""
+    r = torch.zeros(h, w, device=device)
+    g = torch.zeros(h, w, device=device)
+    b = torch.zeros(h, w, device=device)
+    r[0::2, 0::2] = 1
+    g[0::2, 1::2] = 1
+    g[1::2, 0::2] = 1
+    b[1::2, 1::2] = 1
+    return torch.stack([r, g, b]).unsqueeze(0)
+
+
+_G_KERNEL = torch.tensor([[0, 1, 0], [1, 4, 1], [0, 1, 0]], dtype=torch.float32) / 4
+_RB_KERNEL = torch.tensor([[1, 2, 1], [2, 4, 2], [1, 2, 1]], dtype=torch.float32) / 4
+
+
+def demosaic_bilinear(planes):
+    """planes: [N,3,H,W] mosaic with zeros where a channel was not sampled."""
+    weight = torch.stack([_RB_KERNEL, _G_KERNEL, _RB_KERNEL]).unsqueeze(1)
+    return F.conv2d(F.pad(planes, (1, 1, 1, 1), mode="reflect"), weight, groups=3)
+
+
+def jpeg_round_trip(batch, qualities):
+    out = batch.clone()
+    for i, q in enumerate(qualities):
+        if q <= 0:
+            continue
+        img = (batch[i].permute(1, 2, 0).numpy() * 255.0 + 0.5).clip(0, 255).astype(np.uint8)
+        ok, enc = cv2.imencode(".jpg", img[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(q)])
+        dec = cv2.imdecode(enc, cv2.IMREAD_COLOR)[:, :, ::-1].astype(np.float32) / 255.0
+        out[i] = torch.from_numpy(np.ascontiguousarray(dec)).permute(2, 0, 1)
+    return out
+
+
+def quantize(x):
+    return (x * 255.0).round().clamp(0, 255) / 255.0
+
+
+def camera_noise(clean, gen, max_shot=0.02, jpeg_probability=0.25):
+    """Returns (noisy, target): both through the same ISP; noisy is 8-bit quantised."""
+    n, _, h, w = clean.shape
+    rgb_to_cam = random_rgb_to_cam(n, gen)
+    cam_to_rgb = torch.linalg.inv(rgb_to_cam)
+    red_gain = 1.9 + 0.5 * torch.rand(n, generator=gen)
+    blue_gain = 1.5 + 0.4 * torch.rand(n, generator=gen)
+    brightness = (0.8 + 0.1 * torch.randn(n, generator=gen)).clamp(0.5, 1.1)
+    gains = torch.stack([red_gain, torch.ones(n), blue_gain], dim=1).view(n, 3, 1, 1) * brightness.view(n, 1, 1, 1)
+
+    linear = inverse_smoothstep(clean).clamp(1e-8, 1) ** 2.2
+    cam = torch.einsum("nij,njhw->nihw", rgb_to_cam, linear)
+    raw = (cam / gains).clamp(0, 1)
+    masks = mosaic_masks(h, w)
+    mosaic = (raw * masks).sum(dim=1, keepdim=True)
+
+    log_shot = torch.empty(n).uniform_(math.log(1e-4), math.log(max_shot), generator=gen)
+    log_read = 2.18 * log_shot + 1.20 + 0.26 * torch.randn(n, generator=gen)
+    shot, read = log_shot.exp().view(n, 1, 1, 1), log_read.exp().view(n, 1, 1, 1)
+    variance = mosaic * shot + read
+    noisy_mosaic = mosaic + torch.randn(mosaic.shape, generator=gen) * variance.sqrt()
+
+    def isp(m):
+        planes = demosaic_bilinear(m * masks) * gains
+        rgb = torch.einsum("nij,njhw->nihw", cam_to_rgb, planes).clamp(0, 1)
+        return smoothstep(rgb.clamp(1e-8, 1) ** (1 / 2.2))
+
+    target = isp(mosaic)
+    noisy = quantize(isp(noisy_mosaic.clamp(0, 1)))
+    qualities = [int(torch.randint(50, 96, (1,), generator=gen)) if float(torch.rand(1, generator=gen)) < jpeg_probability else 0
+                 for _ in range(n)]
+    return jpeg_round_trip(noisy, qualities), target
+
+
+def awgn(clean, gen, max_sigma=55.0, zero_probability=0.1):
+    """Returns (noisy, sigma [N] on the 0-1 scale); noisy is clipped and 8-bit quantised."""
+    n = clean.shape[0]
+    sigma = torch.rand(n, generator=gen) * max_sigma / 255.0
+    sigma[torch.rand(n, generator=gen) < zero_probability] = 0.0
+    noisy = quantize(clean + torch.randn(clean.shape, generator=gen) * sigma.view(n, 1, 1, 1))
+    return noisy, sigma
+
+
+def local_noise_level(noisy, target, block=8):
+    """Measured noise std per block, the estimator's target for camera noise ([N,1,H/8,W/8])."""
+    energy = ((noisy - target) ** 2).mean(dim=1, keepdim=True)
+    pooled = F.avg_pool2d(energy, block)
+    smoothed = F.avg_pool2d(F.pad(pooled, (1, 1, 1, 1), mode="replicate"), 3, stride=1)
+    return smoothed.sqrt()

@@ -1,0 +1,181 @@
+#!/usr/bin/python3
+"""Train an ispdenoise model on CPU within a wall-clock budget, resumable.
+
+    /usr/bin/python3 models/denoise/train.py --model fast --minutes 120 --threads 1 \
+        --data ../shared/datasets --out /tmp/train/fast
+
+The learning rate follows a cosine over the time budget (not over a step count), so a run that is
+stopped and resumed ends its schedule on time. Every --eval-minutes it writes a checkpoint, a
+validation line (McMaster, AWGN sigma 25 seeded per image, blind and with the true sigma) and the
+TorchScript export `denoise-<model>.pt`.
+"""
+import argparse
+import glob
+import json
+import math
+import os
+import sys
+import time
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import net  # noqa: E402
+import synth  # noqa: E402
+from export import export  # noqa: E402
+
+
+def load_images(folder):
+    paths = sorted(glob.glob(os.path.join(folder, "*.png")) + glob.glob(os.path.join(folder, "*.tif")))
+    return [cv2.imread(p, cv2.IMREAD_COLOR)[:, :, ::-1].copy() for p in paths]
+
+
+def random_batch(images, batch, crop, rng):
+    """Random crops at a random scale (0.5-1), flipped, rotated and channel-permuted."""
+    out = np.empty((batch, crop, crop, 3), np.float32)
+    for i in range(batch):
+        img = images[rng.integers(len(images))]
+        scale = rng.uniform(0.5, 1.0)
+        side = int(math.ceil(crop / scale))
+        h, w = img.shape[:2]
+        side = min(side, h, w)
+        y, x = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
+        patch = cv2.resize(img[y:y + side, x:x + side], (crop, crop), interpolation=cv2.INTER_AREA)
+        patch = np.rot90(patch, rng.integers(4))
+        if rng.integers(2):
+            patch = patch[:, ::-1]
+        out[i] = patch[:, :, rng.permutation(3)] / 255.0
+    return torch.from_numpy(out).permute(0, 3, 1, 2).contiguous()
+
+
+def pad_to(x, multiple):
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % multiple, (-w) % multiple
+    return F.pad(x, (0, pw, 0, ph), mode="reflect"), h, w
+
+
+def psnr(a, b):
+    mse = float(((a - b) ** 2).mean())
+    return 10 * math.log10(1.0 / max(mse, 1e-12))
+
+
+@torch.inference_mode()
+def validate(model, images, sigma=25.0):
+    model.eval()
+    blind, given = [], []
+    estimates = []
+    for index, img in enumerate(images):
+        clean = torch.from_numpy(img.astype(np.float32) / 255.0).permute(2, 0, 1).unsqueeze(0)
+        noise = np.random.default_rng(index).standard_normal(img.shape).astype(np.float32) * sigma
+        noisy_u8 = np.clip(np.round(img.astype(np.float32) + noise), 0, 255)
+        noisy = torch.from_numpy(noisy_u8 / 255.0).float().permute(2, 0, 1).unsqueeze(0)
+        padded, h, w = pad_to(noisy, net.ALIGNMENT)
+        one = torch.ones(1, 1, 1, 1)
+        out, level_map = model(padded, -one, one)
+        blind.append(psnr(quantize_u8(out[..., :h, :w]), clean))
+        estimates.append(float(level_map.mean()) * 255)
+        out, _ = model(padded, torch.full((1, 1, 1, 1), sigma / 255.0), one)
+        given.append(psnr(quantize_u8(out[..., :h, :w]), clean))
+    model.train()
+    return float(np.mean(blind)), float(np.mean(given)), float(np.mean(estimates))
+
+
+def quantize_u8(x):
+    return (x.clamp(0, 1) * 255).round() / 255
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", choices=sorted(net.CONFIGS), required=True)
+    parser.add_argument("--minutes", type=float, default=120)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--data", default=os.environ.get("NEURALISP_DATASETS", "../shared/datasets"))
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--crop", type=int, default=96)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--eval-minutes", type=float, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.out, exist_ok=True)
+    train_images = load_images(os.path.join(args.data, "train", "urban100"))
+    val_images = load_images(os.path.join(args.data, "val", "mcmaster18"))
+
+    model = net.build(args.model)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    checkpoint_path = os.path.join(args.out, "checkpoint.pt")
+    state = {"step": 0, "elapsed": 0.0, "history": []}
+    if os.path.exists(checkpoint_path):
+        saved = torch.load(checkpoint_path)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        state = saved["state"]
+        print(f"resumed at step {state['step']} after {state['elapsed'] / 60:.1f} min", flush=True)
+
+    rng = np.random.default_rng(args.seed + state["step"])
+    gen = torch.Generator().manual_seed(args.seed + state["step"])
+    budget = args.minutes * 60
+    start = time.time() - state["elapsed"]
+    next_eval = state["elapsed"] + args.eval_minutes * 60
+    running = []
+    model.train()
+    while True:
+        elapsed = time.time() - start
+        progress = min(elapsed / budget, 1.0)
+        lr = args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress)))
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+
+        clean = random_batch(train_images, args.batch, args.crop, rng)
+        half = args.batch // 2
+        noisy_awgn, sigma = synth.awgn(clean[:half], gen)
+        noisy_cam, target_cam = synth.camera_noise(clean[half:], gen)
+        noisy = torch.cat([noisy_awgn, noisy_cam])
+        target = torch.cat([clean[:half], target_cam])
+        lh, lw = args.crop // 8, args.crop // 8
+        true_level = torch.cat([sigma.view(-1, 1, 1, 1).expand(half, 1, lh, lw),
+                                synth.local_noise_level(noisy_cam, target_cam)])
+
+        estimated = model.estimator(noisy)
+        # Condition on the true level (jittered, as a user's setting would be) or on the
+        # network's own estimate, so that blind operation is what the denoiser is trained for.
+        use_estimate = (torch.rand(args.batch, 1, 1, 1, generator=gen) < 0.5 * min(1.0, state["step"] / 2000)).float()
+        jitter = 0.85 + 0.3 * torch.rand(args.batch, 1, 1, 1, generator=gen)
+        level = use_estimate * estimated.detach() + (1 - use_estimate) * true_level * jitter
+        out = model.denoise(noisy, level)
+        loss_image = F.l1_loss(out, target)
+        loss_level = F.l1_loss(estimated, true_level)
+        loss = loss_image + 2.0 * loss_level
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        state["step"] += 1
+        running.append((float(loss_image), float(loss_level)))
+
+        elapsed = time.time() - start
+        if elapsed >= next_eval or elapsed >= budget:
+            state["elapsed"] = elapsed
+            blind, given, est = validate(model, val_images)
+            li, ll = np.mean(running, axis=0)
+            running = []
+            record = dict(step=state["step"], minutes=round(elapsed / 60, 1), lr=lr, l1=float(li),
+                          level_l1_255=float(ll) * 255, mcmaster_s25_blind=round(blind, 3),
+                          mcmaster_s25_given=round(given, 3), mcmaster_s25_estimated_sigma=round(est, 2))
+            state["history"].append(record)
+            print(json.dumps(record), flush=True)
+            torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": state,
+                        "config": net.CONFIGS[args.model], "seed": args.seed}, checkpoint_path + ".tmp")
+            os.replace(checkpoint_path + ".tmp", checkpoint_path)
+            export(model, args.model, os.path.join(args.out, f"denoise-{args.model}.pt"))
+            next_eval = elapsed + args.eval_minutes * 60
+            if elapsed >= budget:
+                break
+
+
+if __name__ == "__main__":
+    main()

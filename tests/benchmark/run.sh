@@ -1,0 +1,26 @@
+#!/bin/sh
+# Prints neuralisp's speed and quality figures (a benchmark, not a test: it asserts nothing).
+#   tests/benchmark/run.sh [DATASETS_DIR]     (default ../shared/datasets; quality needs it)
+set -eu
+cd "$(dirname "$0")/../.."
+datasets="$(realpath -m "${1:-${NEURALISP_DATASETS:-../shared/datasets}}")"
+examples/setup.sh
+if ! dpkg-query -W -f='${Status}' libopencv-photo-dev 2>/dev/null | grep -q "install ok installed"; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends libopencv-photo-dev
+fi
+[ -x build/tests/benchmark/neuralisp-benchmark ] || { meson setup --reconfigure build >/dev/null && ninja -C build; }
+export GST_PLUGIN_PATH="$PWD/build/gst"
+bench=build/tests/benchmark/neuralisp-benchmark
+for model in fast quality; do
+  $bench speed "$model" 640 480 100
+  $bench speed "$model" 1280 720 50
+done
+if [ -d "$datasets/val/mcmaster18" ]; then
+  for model in fast quality; do
+    $bench quality "$model" "$datasets"
+  done
+else
+  echo "quality figures skipped: no datasets at $datasets"
+fi

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* GstHarness tests of ispdegrade: caps, reproducibility, strengths, controller, states. */
+/* Standard and local headers first: Check's fail() macro breaks <ios> otherwise. */
+#include "common.h"
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/controller/gstdirectcontrolbinding.h>
+#include <gst/controller/gstinterpolationcontrolsource.h>
+#include <gst/video/video.h>
+
+static const char *const kFormats[] = {
+  "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB", "ABGR", "I420", "NV12", "YUY2",
+};
+
+static GstBuffer *
+degrade_once (const char *description, const GstVideoInfo * info, GstBuffer * input)
+{
+  GstHarness *h = gst_harness_new_parse (description);
+  GstCaps *caps = gst_video_info_to_caps (info);
+  gst_harness_set_src_caps (h, gst_caps_copy (caps));
+  gst_harness_set_sink_caps (h, caps);
+  GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (input));
+  gst_harness_teardown (h);
+  return out;
+}
+
+GST_START_TEST (test_every_format_and_odd_sizes)
+{
+  for (const char *format : kFormats) {
+    for (const auto & size : { std::pair { 1, 1 }, std::pair { 3, 5 }, std::pair { 64, 48 } }) {
+      GstVideoInfo info;
+      gst_video_info_set_format (&info, gst_video_format_from_string (format), size.first, size.second);
+      GstBuffer *in = make_test_frame (&info, 1);
+      GstBuffer *out = degrade_once ("ispdegrade noise=10 camera-noise=0.3 blur=1 jpeg-quality=70", &info, in);
+      fail_unless (out != NULL, "%s %dx%d", format, size.first, size.second);
+      fail_unless_equals_int (gst_buffer_get_size (out), GST_VIDEO_INFO_SIZE (&info));
+      gst_buffer_unref (in);
+      gst_buffer_unref (out);
+    }
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST (test_defaults_leave_rgb_untouched)
+{
+  GstVideoInfo info;
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_BGRA, 40, 30);
+  GstBuffer *in = make_test_frame (&info, 2);
+  GstBuffer *out = degrade_once ("ispdegrade", &info, in);
+  fail_unless_equals_float (max_abs_difference (&info, in, out), 0.0);
+  gst_buffer_unref (in);
+  gst_buffer_unref (out);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_same_seed_same_noise)
+{
+  GstVideoInfo info;
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 64, 48);
+  GstBuffer *in = make_test_frame (&info, 3);
+  GstBuffer *a = degrade_once ("ispdegrade noise=20 seed=7", &info, in);
+  GstBuffer *b = degrade_once ("ispdegrade noise=20 seed=7", &info, in);
+  GstBuffer *c = degrade_once ("ispdegrade noise=20 seed=8", &info, in);
+  fail_unless_equals_float (max_abs_difference (&info, a, b), 0.0);
+  fail_unless (max_abs_difference (&info, a, c) > 0.0);
+  /* sigma 20 on a mid-grey-ish frame: mean |n| = 0.8 sigma, minus a little clipping */
+  const double change = mean_abs_difference (&info, in, a) * 4.0 / 3.0;  /* alpha is unchanged */
+  fail_unless (change > 13.0 && change < 18.0, "mean change %f", change);
+  gst_buffer_unref (in);
+  gst_buffer_unref (a);
+  gst_buffer_unref (b);
+  gst_buffer_unref (c);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_controller_drives_noise)
+{
+  GstHarness *h = gst_harness_new ("ispdegrade");
+  gst_harness_set_caps_str (h, "video/x-raw,format=RGB,width=64,height=48,framerate=30/1",
+      "video/x-raw,format=RGB,width=64,height=48,framerate=30/1");
+  GstVideoInfo info;
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 64, 48);
+  GstElement *element = gst_harness_find_element (h, "ispdegrade");
+  GstControlSource *source = gst_interpolation_control_source_new ();
+  g_object_set (source, "mode", GST_INTERPOLATION_MODE_LINEAR, NULL);
+  gst_timed_value_control_source_set (GST_TIMED_VALUE_CONTROL_SOURCE (source), 0, 0.0);
+  gst_timed_value_control_source_set (GST_TIMED_VALUE_CONTROL_SOURCE (source), GST_SECOND, 0.2);
+  gst_object_add_control_binding (GST_OBJECT (element),
+      gst_direct_control_binding_new (GST_OBJECT (element), "noise", source));
+
+  GstBuffer *clean = make_test_frame (&info, 4);
+  double changes[2];
+  for (int i = 0; i < 2; i++) {
+    GstBuffer *in = gst_buffer_copy (clean);
+    GST_BUFFER_PTS (in) = i * GST_SECOND;
+    GstBuffer *out = gst_harness_push_and_pull (h, in);
+    changes[i] = mean_abs_difference (&info, clean, out);
+    gst_buffer_unref (out);
+  }
+  gdouble noise;
+  g_object_get (element, "noise", &noise, NULL);
+  fail_unless (std::fabs (noise - 51.0) < 1e-6, "noise %f", noise);
+  fail_unless (changes[0] == 0.0 && changes[1] > 20.0, "changes %f %f", changes[0], changes[1]);
+  gst_buffer_unref (clean);
+  gst_object_unref (source);
+  gst_object_unref (element);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_out_of_range_values_are_refused)
+{
+  GstElement *element = gst_element_factory_make ("ispdegrade", NULL);
+  ASSERT_WARNING (g_object_set (element, "camera-noise", 1.5, NULL));
+  ASSERT_WARNING (g_object_set (element, "jpeg-quality", 101, NULL));
+  ASSERT_WARNING (g_object_set (element, "blur", -1.0, NULL));
+  gdouble camera_noise;
+  g_object_get (element, "camera-noise", &camera_noise, NULL);
+  fail_unless_equals_float (camera_noise, 0.0);
+  gst_object_unref (element);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_state_cycles)
+{
+  GstElement *element = gst_element_factory_make ("ispdegrade", NULL);
+  for (int i = 0; i < 100; i++) {
+    fail_unless (gst_element_set_state (element, GST_STATE_PAUSED) != GST_STATE_CHANGE_FAILURE);
+    fail_unless (gst_element_set_state (element, GST_STATE_NULL) == GST_STATE_CHANGE_SUCCESS);
+  }
+  gst_object_unref (element);
+}
+GST_END_TEST;
+
+static Suite *
+ispdegrade_suite (void)
+{
+  Suite *s = suite_create ("ispdegrade");
+  TCase *tc = tcase_create ("general");
+  tcase_set_timeout (tc, 120);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_every_format_and_odd_sizes);
+  tcase_add_test (tc, test_defaults_leave_rgb_untouched);
+  tcase_add_test (tc, test_same_seed_same_noise);
+  tcase_add_test (tc, test_controller_drives_noise);
+  tcase_add_test (tc, test_out_of_range_values_are_refused);
+  tcase_add_test (tc, test_state_cycles);
+  return s;
+}
+
+GST_CHECK_MAIN (ispdegrade);

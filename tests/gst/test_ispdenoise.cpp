@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* GstHarness tests of ispdenoise: caps, sizes, strides, live properties, controller, events,
+ * state cycles and broken model files. Images are synthesised; no dataset is needed. */
+/* Standard and local headers first: Check's fail() macro breaks <ios> otherwise. */
+#include <cmath>
+#include <fstream>
+#include <string>
+#include <vector>
+#include "common.h"
+
+#include <glib/gstdio.h>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/controller/gstdirectcontrolbinding.h>
+#include <gst/controller/gstinterpolationcontrolsource.h>
+#include <gst/video/video.h>
+
+static const char *const kFormats[] = {
+  "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB", "ABGR", "I420", "NV12", "YUY2",
+};
+
+/* The harness plays the element as soon as it is created, so the model is given at parse time. */
+static GstHarness *
+harness_with_identity_model ()
+{
+  return gst_harness_new_parse ("ispdenoise model-location=" NEURALISP_TEST_DATA_DIR "/identity.pt");
+}
+
+/* With a model that returns its input, the element must give back the pixels it got, in every
+ * format: this checks conversion, strides and alpha handling through real GstVideoFrames. */
+GST_START_TEST (test_every_format_round_trips_through_an_identity_model)
+{
+  for (const char *format : kFormats) {
+    GstHarness *h = harness_with_identity_model ();
+    gchar *caps = g_strdup_printf ("video/x-raw,format=%s,width=37,height=23,framerate=30/1", format);
+    gst_harness_set_caps_str (h, caps, caps);
+    GstVideoInfo info;
+    fail_unless (gst_video_info_from_caps (&info, gst_caps_from_string (caps)));
+
+    GstBuffer *in = make_test_frame (&info, 11);
+    GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+    fail_unless (out != NULL, "no output for %s", format);
+    const double diff = max_abs_difference (&info, in, out);
+    /* RGB formats are exact; YUV goes through RGB and back, so codes may move by rounding. */
+    fail_unless (diff <= (GST_VIDEO_INFO_IS_YUV (&info) ? 2.0 : 0.0), "%s changed by %f", format, diff);
+    gst_buffer_unref (in);
+    gst_buffer_unref (out);
+    g_free (caps);
+    gst_harness_teardown (h);
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST (test_padded_input_strides)
+{
+  GstHarness *h = harness_with_identity_model ();
+  gst_harness_set_caps_str (h, "video/x-raw,format=RGB,width=33,height=17,framerate=30/1",
+      "video/x-raw,format=RGB,width=33,height=17,framerate=30/1");
+  GstVideoInfo info;
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 33, 17);
+
+  /* Rows of 33*3 = 99 bytes stored 128 bytes apart, described by a GstVideoMeta. */
+  const gsize stride = 128;
+  GstBuffer *in = gst_buffer_new_allocate (NULL, stride * 17, NULL);
+  GstMapInfo map;
+  gst_buffer_map (in, &map, GST_MAP_WRITE);
+  for (gsize i = 0; i < map.size; i++)
+    map.data[i] = static_cast < guint8 > ((i % stride) < 99 ? (i * 7) & 0xff : 0xEE);
+  gst_buffer_unmap (in, &map);
+  gsize offsets[GST_VIDEO_MAX_PLANES] = { 0 };
+  gint strides[GST_VIDEO_MAX_PLANES] = { static_cast < gint > (stride) };
+  gst_buffer_add_video_meta_full (in, GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_FORMAT_RGB, 33, 17, 1, offsets, strides);
+
+  GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+  GstVideoFrame in_frame, out_frame;
+  GstVideoInfo padded = info;
+  padded.stride[0] = stride;
+  padded.size = stride * 17;
+  fail_unless (gst_video_frame_map (&in_frame, &padded, in, GST_MAP_READ));
+  fail_unless (gst_video_frame_map (&out_frame, &info, out, GST_MAP_READ));
+  for (int y = 0; y < 17; y++)
+    fail_unless (memcmp (static_cast < guint8 * >(GST_VIDEO_FRAME_PLANE_DATA (&in_frame, 0)) + y * stride,
+            static_cast < guint8 * >(GST_VIDEO_FRAME_PLANE_DATA (&out_frame, 0)) +
+            y * GST_VIDEO_FRAME_PLANE_STRIDE (&out_frame, 0), 99) == 0, "row %d differs", y);
+  gst_video_frame_unmap (&in_frame);
+  gst_video_frame_unmap (&out_frame);
+  gst_buffer_unref (in);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_sizes_from_1x1_to_1080p)
+{
+  const int sizes[][2] = { {1, 1}, {3, 5}, {641, 481}, {1920, 1080} };
+  for (const char *format : { "RGB", "I420" }) {
+    for (const auto & size : sizes) {
+      GstHarness *h = gst_harness_new ("ispdenoise");
+      gchar *caps = g_strdup_printf ("video/x-raw,format=%s,width=%d,height=%d,framerate=30/1",
+          format, size[0], size[1]);
+      gst_harness_set_caps_str (h, caps, caps);
+      GstVideoInfo info;
+      fail_unless (gst_video_info_from_caps (&info, gst_caps_from_string (caps)));
+      GstBuffer *out = gst_harness_push_and_pull (h, make_test_frame (&info, 3));
+      fail_unless (out != NULL);
+      fail_unless_equals_int (gst_buffer_get_size (out), GST_VIDEO_INFO_SIZE (&info));
+      gst_buffer_unref (out);
+      g_free (caps);
+      gst_harness_teardown (h);
+    }
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST (test_unsupported_caps_are_refused)
+{
+  GstHarness *h = gst_harness_new ("ispdenoise");
+  gst_harness_play (h);
+  GstCaps *gray = gst_caps_from_string ("video/x-raw,format=GRAY8,width=8,height=8,framerate=30/1");
+  fail_if (gst_pad_query_accept_caps (h->srcpad->peer, gray));
+  GstCaps *audio = gst_caps_from_string ("audio/x-raw,format=S16LE,rate=48000,channels=2");
+  fail_if (gst_pad_query_accept_caps (h->srcpad->peer, audio));
+  gst_caps_unref (gray);
+  gst_caps_unref (audio);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_live_property_changes_while_streaming)
+{
+  GstHarness *h = gst_harness_new ("ispdenoise");
+  gst_harness_set_caps_str (h, "video/x-raw,format=BGRx,width=96,height=64,framerate=30/1",
+      "video/x-raw,format=BGRx,width=96,height=64,framerate=30/1");
+  GstVideoInfo info;
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_BGRx, 96, 64);
+  GstElement *element = gst_harness_find_element (h, "ispdenoise");
+
+  for (int i = 0; i < 40; i++) {
+    g_object_set (element, "noise-level", (i % 3 == 0) ? -1.0 : i * 2.0, "strength", (i % 5) * 0.7,
+        "threads", i % 3, "tile-size", (i % 2) ? 0 : 64, "post-messages", (gboolean) (i % 2), NULL);
+    GstBuffer *out = gst_harness_push_and_pull (h, make_test_frame (&info, i));
+    fail_unless (out != NULL);
+    gst_buffer_unref (out);
+  }
+  gst_object_unref (element);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+static gpointer
+toggle_properties (gpointer data)
+{
+  GstElement *element = GST_ELEMENT (data);
+  for (int i = 0; i < 2000; i++)
+    g_object_set (element, "strength", (i % 4) * 0.5, "noise-level", (i % 7) * 5.0 - 1.0, NULL);
+  return NULL;
+}
+
+GST_START_TEST (test_property_stress_from_another_thread)
+{
+  GstHarness *h = gst_harness_new ("ispdenoise");
+  gst_harness_set_caps_str (h, "video/x-raw,format=RGB,width=64,height=48,framerate=30/1",
+      "video/x-raw,format=RGB,width=64,height=48,framerate=30/1");
+  GstVideoInfo info;
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 64, 48);
+  GstElement *element = gst_harness_find_element (h, "ispdenoise");
+  GThread *thread = g_thread_new ("toggle", toggle_properties, element);
+  for (int i = 0; i < 30; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, make_test_frame (&info, i));
+    fail_unless (out != NULL);
+    gst_buffer_unref (out);
+  }
+  g_thread_join (thread);
+  gst_object_unref (element);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_controller_drives_strength)
+{
+  GstHarness *h = gst_harness_new ("ispdenoise");
+  gst_harness_set_caps_str (h, "video/x-raw,format=RGB,width=64,height=48,framerate=30/1",
+      "video/x-raw,format=RGB,width=64,height=48,framerate=30/1");
+  GstVideoInfo info;
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 64, 48);
+  GstElement *element = gst_harness_find_element (h, "ispdenoise");
+  g_object_set (element, "noise-level", 25.0, NULL);
+
+  GstControlSource *source = gst_interpolation_control_source_new ();
+  g_object_set (source, "mode", GST_INTERPOLATION_MODE_LINEAR, NULL);
+  GstTimedValueControlSource *timed = GST_TIMED_VALUE_CONTROL_SOURCE (source);
+  /* Direct bindings map 0..1 onto the property's range (0..4). */
+  gst_timed_value_control_source_set (timed, 0, 0.0);
+  gst_timed_value_control_source_set (timed, GST_SECOND, 0.5);
+  gst_object_add_control_binding (GST_OBJECT (element),
+      gst_direct_control_binding_new (GST_OBJECT (element), "strength", source));
+
+  double strengths[3];
+  double changes[3];
+  GstBuffer *noisy = make_test_frame (&info, 5);
+  for (int i = 0; i < 3; i++) {
+    GstBuffer *in = gst_buffer_copy (noisy);
+    GST_BUFFER_PTS (in) = i * GST_SECOND / 2;
+    GST_BUFFER_DURATION (in) = GST_SECOND / 30;
+    GstBuffer *out = gst_harness_push_and_pull (h, in);
+    g_object_get (element, "strength", &strengths[i], NULL);
+    changes[i] = mean_abs_difference (&info, noisy, out);
+    gst_buffer_unref (out);
+  }
+  fail_unless (std::fabs (strengths[0] - 0.0) < 1e-6, "strength %f", strengths[0]);
+  fail_unless (std::fabs (strengths[1] - 1.0) < 1e-6, "strength %f", strengths[1]);
+  fail_unless (std::fabs (strengths[2] - 2.0) < 1e-6, "strength %f", strengths[2]);
+  /* More strength, more smoothing; strength 0 leaves the frame nearly untouched. */
+  fail_unless (changes[0] < changes[1] && changes[1] < changes[2], "changes %f %f %f", changes[0], changes[1],
+      changes[2]);
+  fail_unless (changes[0] < 2.0, "strength 0 changed the frame by %f", changes[0]);
+
+  gst_buffer_unref (noisy);
+  gst_object_unref (source);
+  gst_object_unref (element);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_eos_and_flush)
+{
+  GstHarness *h = gst_harness_new ("ispdenoise");
+  gst_harness_set_caps_str (h, "video/x-raw,format=NV12,width=64,height=48,framerate=30/1",
+      "video/x-raw,format=NV12,width=64,height=48,framerate=30/1");
+  GstVideoInfo info;
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_NV12, 64, 48);
+
+  GstBuffer *out = gst_harness_push_and_pull (h, make_test_frame (&info, 1));
+  gst_buffer_unref (out);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  out = gst_harness_push_and_pull (h, make_test_frame (&info, 2));
+  fail_unless (out != NULL);
+  gst_buffer_unref (out);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gboolean saw_eos = FALSE;
+  GstEvent *event;
+  while ((event = gst_harness_try_pull_event (h))) {
+    saw_eos |= GST_EVENT_TYPE (event) == GST_EVENT_EOS;
+    gst_event_unref (event);
+  }
+  fail_unless (saw_eos);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_hundred_state_cycles)
+{
+  GstElement *element = gst_element_factory_make ("ispdenoise", NULL);
+  for (int i = 0; i < 100; i++) {
+    fail_unless (gst_element_set_state (element, GST_STATE_PAUSED) != GST_STATE_CHANGE_FAILURE);
+    fail_unless (gst_element_set_state (element, GST_STATE_NULL) == GST_STATE_CHANGE_SUCCESS);
+  }
+  gst_object_unref (element);
+}
+GST_END_TEST;
+
+/* READY->PAUSED must fail with a GStreamer error that names the file. */
+static void
+assert_model_error (const std::string & path)
+{
+  GstElement *element = gst_element_factory_make ("ispdenoise", NULL);
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (element, bus);
+  g_object_set (element, "model-location", path.c_str (), NULL);
+  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  GstMessage *message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL, "no error message for %s", path.c_str ());
+  GError *error = NULL;
+  gchar *debug = NULL;
+  gst_message_parse_error (message, &error, &debug);
+  fail_unless (strstr (error->message, path.c_str ()) != NULL, "error '%s' does not name %s", error->message,
+      path.c_str ());
+  GST_INFO ("%s: %s (%s)", path.c_str (), error->message, debug);
+  g_error_free (error);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_element_set_bus (element, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (element);
+}
+
+GST_START_TEST (test_broken_models_fail_with_an_error)
+{
+  const std::string dir = std::string (NEURALISP_TEST_DATA_DIR);
+  gchar *tmp = g_dir_make_tmp ("neuralisp-XXXXXX", NULL);
+  const std::string garbage = std::string (tmp) + "/garbage.pt";
+  std::ofstream (garbage) << "not a model";
+  const std::string truncated = std::string (tmp) + "/truncated.pt";
+  {
+    std::ifstream real (dir + "/identity.pt", std::ios::binary);
+    std::string bytes ((std::istreambuf_iterator < char >(real)), std::istreambuf_iterator < char >());
+    std::ofstream (truncated, std::ios::binary) << bytes.substr (0, bytes.size () / 2);
+  }
+  for (const std::string & path : { std::string (tmp) + "/missing.pt", garbage, truncated,
+          dir + "/wrong-shape.pt", dir + "/no-metadata.pt" })
+    assert_model_error (path);
+  g_remove (garbage.c_str ());
+  g_remove (truncated.c_str ());
+  g_rmdir (tmp);
+  g_free (tmp);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_out_of_range_values_are_refused)
+{
+  GstElement *element = gst_element_factory_make ("ispdenoise", NULL);
+  ASSERT_WARNING (g_object_set (element, "strength", 9.0, NULL));
+  ASSERT_WARNING (g_object_set (element, "noise-level", -5.0, NULL));
+  ASSERT_WARNING (g_object_set (element, "threads", -1, NULL));
+  gdouble strength, level;
+  g_object_get (element, "strength", &strength, "noise-level", &level, NULL);
+  fail_unless_equals_float (strength, 1.0);
+  fail_unless_equals_float (level, -1.0);
+  gst_object_unref (element);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_posts_noise_level_statistics)
+{
+  GstHarness *h = gst_harness_new ("ispdenoise");
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_caps_str (h, "video/x-raw,format=RGB,width=128,height=96,framerate=30/1",
+      "video/x-raw,format=RGB,width=128,height=96,framerate=30/1");
+  GstVideoInfo info;
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 128, 96);
+  const gint64 start = g_get_monotonic_time ();
+  for (int i = 0; i < 5; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, make_test_frame (&info, i)));
+  const gint64 elapsed_seconds = (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+
+  /* The first frame posts, then at most one message a second. */
+  int count = 0;
+  GstMessage *message;
+  while ((message = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (message);
+    fail_unless (gst_structure_has_name (s, "ispdenoise-stats"));
+    gdouble level;
+    fail_unless (gst_structure_get_double (s, "noise-level", &level));
+    fail_unless (level >= 0.0 && level < 255.0);
+    count++;
+    gst_message_unref (message);
+  }
+  fail_unless (count >= 1 && count <= 1 + elapsed_seconds, "%d messages in %" G_GINT64_FORMAT " s", count,
+      elapsed_seconds);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+static Suite *
+ispdenoise_suite (void)
+{
+  Suite *s = suite_create ("ispdenoise");
+  TCase *tc = tcase_create ("general");
+  tcase_set_timeout (tc, 300);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_every_format_round_trips_through_an_identity_model);
+  tcase_add_test (tc, test_padded_input_strides);
+  tcase_add_test (tc, test_sizes_from_1x1_to_1080p);
+  tcase_add_test (tc, test_unsupported_caps_are_refused);
+  tcase_add_test (tc, test_live_property_changes_while_streaming);
+  tcase_add_test (tc, test_property_stress_from_another_thread);
+  tcase_add_test (tc, test_controller_drives_strength);
+  tcase_add_test (tc, test_eos_and_flush);
+  tcase_add_test (tc, test_hundred_state_cycles);
+  tcase_add_test (tc, test_broken_models_fail_with_an_error);
+  tcase_add_test (tc, test_out_of_range_values_are_refused);
+  tcase_add_test (tc, test_posts_noise_level_statistics);
+  return s;
+}
+
+GST_CHECK_MAIN (ispdenoise);

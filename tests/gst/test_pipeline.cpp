@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Whole pipelines and quality floors on a real photo from Debian's mate-backgrounds package. */
+/* Standard and local headers first: Check's fail() macro breaks <ios> otherwise. */
+#include "common.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+
+#define TEST_PHOTO "/usr/share/backgrounds/mate/nature/LadyBird.jpg"
+
+/* The photo, decoded and scaled to 640x400 RGB. */
+static GstBuffer *
+load_photo (GstVideoInfo * info)
+{
+  GError *error = NULL;
+  GstElement *pipeline = gst_parse_launch ("filesrc location=" TEST_PHOTO " ! jpegdec ! videoconvert ! "
+      "videoscale ! video/x-raw,format=RGB,width=640,height=400 ! appsink name=sink", &error);
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  GstSample *sample = gst_app_sink_pull_sample (GST_APP_SINK (sink));
+  fail_unless (sample != NULL, "could not decode " TEST_PHOTO " (is mate-backgrounds installed?)");
+  fail_unless (gst_video_info_from_caps (info, gst_sample_get_caps (sample)));
+  GstBuffer *buffer = gst_buffer_ref (gst_sample_get_buffer (sample));
+  gst_sample_unref (sample);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  return buffer;
+}
+
+static GstBuffer *
+run_through (const char *description, const GstVideoInfo * info, GstBuffer * input)
+{
+  GstHarness *h = gst_harness_new_parse (description);
+  GstCaps *caps = gst_video_info_to_caps (info);
+  gst_harness_set_src_caps (h, gst_caps_copy (caps));
+  gst_harness_set_sink_caps (h, caps);
+  GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (input));
+  gst_harness_teardown (h);
+  return out;
+}
+
+/* The floor cannot pass by accident: a pass-through scores +0 dB, a blur far less than +5. */
+GST_START_TEST (test_denoising_a_noisy_photo_gains_5_db)
+{
+  GstVideoInfo info;
+  GstBuffer *clean = load_photo (&info);
+  for (const char *model : { "fast", "quality" }) {
+    GstBuffer *noisy = run_through ("ispdegrade noise=25 seed=1", &info, clean);
+    gchar *chain = g_strdup_printf ("ispdegrade noise=25 seed=1 ! ispdenoise model=%s", model);
+    GstBuffer *denoised = run_through (chain, &info, clean);
+    const double before = psnr_rgb (&info, noisy, clean), after = psnr_rgb (&info, denoised, clean);
+    GST_INFO ("%s: noisy %.2f dB, denoised %.2f dB", model, before, after);
+    fail_unless (after - before >= 5.0, "%s: noisy %.2f dB, denoised %.2f dB", model, before, after);
+    g_free (chain);
+    gst_buffer_unref (noisy);
+    gst_buffer_unref (denoised);
+  }
+  gst_buffer_unref (clean);
+}
+GST_END_TEST;
+
+/* A clean frame must come out clean: no blur, no invented texture. */
+GST_START_TEST (test_a_clean_photo_stays_clean)
+{
+  GstVideoInfo info;
+  GstBuffer *clean = load_photo (&info);
+  for (const char *model : { "ispdenoise model=fast", "ispdenoise model=quality" }) {
+    GstBuffer *out = run_through (model, &info, clean);
+    const double psnr = psnr_rgb (&info, out, clean);
+    fail_unless (psnr >= 38.0, "%s: %.2f dB", model, psnr);
+    gst_buffer_unref (out);
+  }
+  gst_buffer_unref (clean);
+}
+GST_END_TEST;
+
+static void
+run_to_eos (const char *description)
+{
+  GError *error = NULL;
+  GstElement *pipeline = gst_parse_launch (description, &error);
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *message = gst_bus_timed_pop_filtered (bus, 120 * GST_SECOND,
+      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  fail_unless (message != NULL, "pipeline timed out: %s", description);
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
+    GError *err;
+    gst_message_parse_error (message, &err, NULL);
+    fail ("%s: %s", description, err->message);
+  }
+  gst_message_unref (message);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
+GST_START_TEST (test_camera_chain_runs_to_eos)
+{
+  run_to_eos ("videotestsrc num-buffers=15 ! video/x-raw,format=YUY2,width=320,height=240 ! "
+      "ispdegrade camera-noise=0.5 seed=2 ! ispdenoise ! videoconvert ! fakesink");
+  run_to_eos ("filesrc location=" TEST_PHOTO " ! jpegdec ! videoconvert ! videoscale ! "
+      "video/x-raw,width=320,height=200 ! imagefreeze num-buffers=5 ! ispdegrade noise=15 ! "
+      "ispdenoise model=quality strength=0.8 ! videoconvert ! jpegenc ! fakesink");
+}
+GST_END_TEST;
+
+static Suite *
+pipeline_suite (void)
+{
+  Suite *s = suite_create ("pipeline");
+  TCase *tc = tcase_create ("general");
+  tcase_set_timeout (tc, 600);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_denoising_a_noisy_photo_gains_5_db);
+  tcase_add_test (tc, test_a_clean_photo_stays_clean);
+  tcase_add_test (tc, test_camera_chain_runs_to_eos);
+  return s;
+}
+
+GST_CHECK_MAIN (pipeline);
