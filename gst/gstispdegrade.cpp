@@ -18,7 +18,7 @@
 
 #include <neuralisp/degrader.h>
 
-#include "frameview.h"
+#include "elementcommon.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_isp_degrade_debug);
 #define GST_CAT_DEFAULT gst_isp_degrade_debug
@@ -126,16 +126,6 @@ gst_isp_degrade_start (GstBaseTransform * trans)
   return TRUE;
 }
 
-static void
-gst_isp_degrade_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
-{
-  GstClockTime stream_time = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME,
-      GST_BUFFER_TIMESTAMP (buffer));
-
-  if (GST_CLOCK_TIME_IS_VALID (stream_time))
-    gst_object_sync_values (GST_OBJECT (trans), stream_time);
-}
-
 static GstFlowReturn
 gst_isp_degrade_transform_frame (GstVideoFilter * filter, GstVideoFrame * in_frame, GstVideoFrame * out_frame)
 {
@@ -204,7 +194,7 @@ gst_isp_degrade_class_init (GstIspDegradeClass * klass)
       "neuralisp developers");
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_isp_degrade_start);
-  trans_class->before_transform = GST_DEBUG_FUNCPTR (gst_isp_degrade_before_transform);
+  trans_class->before_transform = GST_DEBUG_FUNCPTR (neuralisp_sync_controlled_properties);
   filter_class->transform_frame = GST_DEBUG_FUNCPTR (gst_isp_degrade_transform_frame);
 }
 

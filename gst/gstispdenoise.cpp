@@ -24,7 +24,7 @@
 
 #include <neuralisp/denoiser.h>
 
-#include "frameview.h"
+#include "elementcommon.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_isp_denoise_debug);
 #define GST_CAT_DEFAULT gst_isp_denoise_debug

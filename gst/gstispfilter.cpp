@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "gstispfilter.h"
 
-#include "frameview.h"
+#include "elementcommon.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_isp_filter_debug);
 #define GST_CAT_DEFAULT gst_isp_filter_debug
@@ -205,16 +205,6 @@ gst_isp_filter_stop (GstBaseTransform * trans)
   return TRUE;
 }
 
-static void
-gst_isp_filter_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
-{
-  GstClockTime timestamp = GST_BUFFER_TIMESTAMP (buffer);
-  GstClockTime stream_time = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME, timestamp);
-
-  if (GST_CLOCK_TIME_IS_VALID (stream_time))
-    gst_object_sync_values (GST_OBJECT (trans), stream_time);
-}
-
 static GstFlowReturn
 gst_isp_filter_transform_frame (GstVideoFilter * filter, GstVideoFrame * in_frame, GstVideoFrame * out_frame)
 {
@@ -306,7 +296,7 @@ gst_isp_filter_class_init (GstIspFilterClass * klass)
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_isp_filter_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_isp_filter_stop);
-  trans_class->before_transform = GST_DEBUG_FUNCPTR (gst_isp_filter_before_transform);
+  trans_class->before_transform = GST_DEBUG_FUNCPTR (neuralisp_sync_controlled_properties);
   filter_class->transform_frame = GST_DEBUG_FUNCPTR (gst_isp_filter_transform_frame);
 
   gst_type_mark_as_plugin_api (GST_TYPE_ISP_FILTER, (GstPluginAPIFlags) 0);

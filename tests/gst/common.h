@@ -2,6 +2,8 @@
 /* Synthetic frames and pixel comparisons for the element tests. */
 #pragma once
 
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 
 #include <algorithm>
@@ -45,6 +47,45 @@ make_test_frame (const GstVideoInfo * info, unsigned seed)
   gst_video_frame_unmap (&rgb_frame);
   gst_buffer_unref (rgb);
   return out;
+}
+
+/* A harness around `description` (an element name or a gst-launch chain) negotiated to raw
+ * video of this format and size at 30 fps; fills `info` to match. */
+static inline GstHarness *
+harness_for_video (const char *description, GstVideoFormat format, int width, int height, GstVideoInfo * info)
+{
+  GstHarness *h = gst_harness_new_parse (description);
+  gst_video_info_set_format (info, format, width, height);
+  info->fps_n = 30;
+  info->fps_d = 1;
+  GstCaps *caps = gst_video_info_to_caps (info);
+  gst_harness_set_src_caps (h, gst_caps_copy (caps));
+  gst_harness_set_sink_caps (h, caps);
+  return h;
+}
+
+/* Pushes one frame through a fresh harness of `description` and returns what came out. */
+static inline GstBuffer *
+run_through (const char *description, const GstVideoInfo * info, GstBuffer * input)
+{
+  GstVideoInfo negotiated;
+  GstHarness *h = harness_for_video (description, GST_VIDEO_INFO_FORMAT (info), GST_VIDEO_INFO_WIDTH (info),
+      GST_VIDEO_INFO_HEIGHT (info), &negotiated);
+  GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (input));
+  gst_harness_teardown (h);
+  return out;
+}
+
+/* NULL -> PAUSED -> NULL, many times: start/stop must neither leak nor fail. */
+static inline void
+assert_state_cycles (const char *factory, int cycles)
+{
+  GstElement *element = gst_element_factory_make (factory, NULL);
+  for (int i = 0; i < cycles; i++) {
+    fail_unless (gst_element_set_state (element, GST_STATE_PAUSED) != GST_STATE_CHANGE_FAILURE);
+    fail_unless (gst_element_set_state (element, GST_STATE_NULL) == GST_STATE_CHANGE_SUCCESS);
+  }
+  gst_object_unref (element);
 }
 
 /* Every pixel's components, unpacked to 8-bit AYUV or ARGB (chroma repeated where subsampled),

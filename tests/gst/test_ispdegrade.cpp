@@ -13,18 +13,6 @@ static const char *const kFormats[] = {
   "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB", "ABGR", "I420", "NV12", "YUY2",
 };
 
-static GstBuffer *
-degrade_once (const char *description, const GstVideoInfo * info, GstBuffer * input)
-{
-  GstHarness *h = gst_harness_new_parse (description);
-  GstCaps *caps = gst_video_info_to_caps (info);
-  gst_harness_set_src_caps (h, gst_caps_copy (caps));
-  gst_harness_set_sink_caps (h, caps);
-  GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (input));
-  gst_harness_teardown (h);
-  return out;
-}
-
 GST_START_TEST (test_every_format_and_odd_sizes)
 {
   for (const char *format : kFormats) {
@@ -32,7 +20,7 @@ GST_START_TEST (test_every_format_and_odd_sizes)
       GstVideoInfo info;
       gst_video_info_set_format (&info, gst_video_format_from_string (format), size.first, size.second);
       GstBuffer *in = make_test_frame (&info, 1);
-      GstBuffer *out = degrade_once ("ispdegrade noise=10 camera-noise=0.3 blur=1 jpeg-quality=70", &info, in);
+      GstBuffer *out = run_through ("ispdegrade noise=10 camera-noise=0.3 blur=1 jpeg-quality=70", &info, in);
       fail_unless (out != NULL, "%s %dx%d", format, size.first, size.second);
       fail_unless_equals_int (gst_buffer_get_size (out), GST_VIDEO_INFO_SIZE (&info));
       gst_buffer_unref (in);
@@ -47,7 +35,7 @@ GST_START_TEST (test_defaults_leave_rgb_untouched)
   GstVideoInfo info;
   gst_video_info_set_format (&info, GST_VIDEO_FORMAT_BGRA, 40, 30);
   GstBuffer *in = make_test_frame (&info, 2);
-  GstBuffer *out = degrade_once ("ispdegrade", &info, in);
+  GstBuffer *out = run_through ("ispdegrade", &info, in);
   fail_unless_equals_float (max_abs_difference (&info, in, out), 0.0);
   gst_buffer_unref (in);
   gst_buffer_unref (out);
@@ -59,9 +47,9 @@ GST_START_TEST (test_same_seed_same_noise)
   GstVideoInfo info;
   gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 64, 48);
   GstBuffer *in = make_test_frame (&info, 3);
-  GstBuffer *a = degrade_once ("ispdegrade noise=20 seed=7", &info, in);
-  GstBuffer *b = degrade_once ("ispdegrade noise=20 seed=7", &info, in);
-  GstBuffer *c = degrade_once ("ispdegrade noise=20 seed=8", &info, in);
+  GstBuffer *a = run_through ("ispdegrade noise=20 seed=7", &info, in);
+  GstBuffer *b = run_through ("ispdegrade noise=20 seed=7", &info, in);
+  GstBuffer *c = run_through ("ispdegrade noise=20 seed=8", &info, in);
   fail_unless_equals_float (max_abs_difference (&info, a, b), 0.0);
   fail_unless (max_abs_difference (&info, a, c) > 0.0);
   /* sigma 20 on a mid-grey-ish frame: mean |n| = 0.8 sigma, minus a little clipping */
@@ -76,11 +64,8 @@ GST_END_TEST;
 
 GST_START_TEST (test_controller_drives_noise)
 {
-  GstHarness *h = gst_harness_new ("ispdegrade");
-  gst_harness_set_caps_str (h, "video/x-raw,format=RGB,width=64,height=48,framerate=30/1",
-      "video/x-raw,format=RGB,width=64,height=48,framerate=30/1");
   GstVideoInfo info;
-  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 64, 48);
+  GstHarness *h = harness_for_video ("ispdegrade", GST_VIDEO_FORMAT_RGB, 64, 48, &info);
   GstElement *element = gst_harness_find_element (h, "ispdegrade");
   GstControlSource *source = gst_interpolation_control_source_new ();
   g_object_set (source, "mode", GST_INTERPOLATION_MODE_LINEAR, NULL);
@@ -124,12 +109,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_state_cycles)
 {
-  GstElement *element = gst_element_factory_make ("ispdegrade", NULL);
-  for (int i = 0; i < 100; i++) {
-    fail_unless (gst_element_set_state (element, GST_STATE_PAUSED) != GST_STATE_CHANGE_FAILURE);
-    fail_unless (gst_element_set_state (element, GST_STATE_NULL) == GST_STATE_CHANGE_SUCCESS);
-  }
-  gst_object_unref (element);
+  assert_state_cycles ("ispdegrade", 100);
 }
 GST_END_TEST;
 

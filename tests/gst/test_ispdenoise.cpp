@@ -20,22 +20,15 @@ static const char *const kFormats[] = {
 };
 
 /* The harness plays the element as soon as it is created, so the model is given at parse time. */
-static GstHarness *
-harness_with_identity_model ()
-{
-  return gst_harness_new_parse ("ispdenoise model-location=" NEURALISP_TEST_DATA_DIR "/identity.pt");
-}
+#define IDENTITY_DENOISER "ispdenoise model-location=" NEURALISP_TEST_DATA_DIR "/identity.pt"
 
 /* With a model that returns its input, the element must give back the pixels it got, in every
  * format: this checks conversion, strides and alpha handling through real GstVideoFrames. */
 GST_START_TEST (test_every_format_round_trips_through_an_identity_model)
 {
   for (const char *format : kFormats) {
-    GstHarness *h = harness_with_identity_model ();
-    gchar *caps = g_strdup_printf ("video/x-raw,format=%s,width=37,height=23,framerate=30/1", format);
-    gst_harness_set_caps_str (h, caps, caps);
     GstVideoInfo info;
-    fail_unless (gst_video_info_from_caps (&info, gst_caps_from_string (caps)));
+    GstHarness *h = harness_for_video (IDENTITY_DENOISER, gst_video_format_from_string (format), 37, 23, &info);
 
     GstBuffer *in = make_test_frame (&info, 11);
     GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
@@ -45,7 +38,6 @@ GST_START_TEST (test_every_format_round_trips_through_an_identity_model)
     fail_unless (diff <= (GST_VIDEO_INFO_IS_YUV (&info) ? 2.0 : 0.0), "%s changed by %f", format, diff);
     gst_buffer_unref (in);
     gst_buffer_unref (out);
-    g_free (caps);
     gst_harness_teardown (h);
   }
 }
@@ -53,11 +45,8 @@ GST_END_TEST;
 
 GST_START_TEST (test_padded_input_strides)
 {
-  GstHarness *h = harness_with_identity_model ();
-  gst_harness_set_caps_str (h, "video/x-raw,format=RGB,width=33,height=17,framerate=30/1",
-      "video/x-raw,format=RGB,width=33,height=17,framerate=30/1");
   GstVideoInfo info;
-  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 33, 17);
+  GstHarness *h = harness_for_video (IDENTITY_DENOISER, GST_VIDEO_FORMAT_RGB, 33, 17, &info);
 
   /* Rows of 33*3 = 99 bytes stored 128 bytes apart, described by a GstVideoMeta. */
   const gsize stride = 128;
@@ -95,17 +84,12 @@ GST_START_TEST (test_sizes_from_1x1_to_1080p)
   const int sizes[][2] = { {1, 1}, {3, 5}, {641, 481}, {1920, 1080} };
   for (const char *format : { "RGB", "I420" }) {
     for (const auto & size : sizes) {
-      GstHarness *h = gst_harness_new ("ispdenoise");
-      gchar *caps = g_strdup_printf ("video/x-raw,format=%s,width=%d,height=%d,framerate=30/1",
-          format, size[0], size[1]);
-      gst_harness_set_caps_str (h, caps, caps);
       GstVideoInfo info;
-      fail_unless (gst_video_info_from_caps (&info, gst_caps_from_string (caps)));
+      GstHarness *h = harness_for_video ("ispdenoise", gst_video_format_from_string (format), size[0], size[1], &info);
       GstBuffer *out = gst_harness_push_and_pull (h, make_test_frame (&info, 3));
       fail_unless (out != NULL);
       fail_unless_equals_int (gst_buffer_get_size (out), GST_VIDEO_INFO_SIZE (&info));
       gst_buffer_unref (out);
-      g_free (caps);
       gst_harness_teardown (h);
     }
   }
@@ -128,11 +112,8 @@ GST_END_TEST;
 
 GST_START_TEST (test_live_property_changes_while_streaming)
 {
-  GstHarness *h = gst_harness_new ("ispdenoise");
-  gst_harness_set_caps_str (h, "video/x-raw,format=BGRx,width=96,height=64,framerate=30/1",
-      "video/x-raw,format=BGRx,width=96,height=64,framerate=30/1");
   GstVideoInfo info;
-  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_BGRx, 96, 64);
+  GstHarness *h = harness_for_video ("ispdenoise", GST_VIDEO_FORMAT_BGRx, 96, 64, &info);
   GstElement *element = gst_harness_find_element (h, "ispdenoise");
 
   for (int i = 0; i < 40; i++) {
@@ -158,11 +139,8 @@ toggle_properties (gpointer data)
 
 GST_START_TEST (test_property_stress_from_another_thread)
 {
-  GstHarness *h = gst_harness_new ("ispdenoise");
-  gst_harness_set_caps_str (h, "video/x-raw,format=RGB,width=64,height=48,framerate=30/1",
-      "video/x-raw,format=RGB,width=64,height=48,framerate=30/1");
   GstVideoInfo info;
-  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 64, 48);
+  GstHarness *h = harness_for_video ("ispdenoise", GST_VIDEO_FORMAT_RGB, 64, 48, &info);
   GstElement *element = gst_harness_find_element (h, "ispdenoise");
   GThread *thread = g_thread_new ("toggle", toggle_properties, element);
   for (int i = 0; i < 30; i++) {
@@ -178,11 +156,8 @@ GST_END_TEST;
 
 GST_START_TEST (test_controller_drives_strength)
 {
-  GstHarness *h = gst_harness_new ("ispdenoise");
-  gst_harness_set_caps_str (h, "video/x-raw,format=RGB,width=64,height=48,framerate=30/1",
-      "video/x-raw,format=RGB,width=64,height=48,framerate=30/1");
   GstVideoInfo info;
-  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 64, 48);
+  GstHarness *h = harness_for_video ("ispdenoise", GST_VIDEO_FORMAT_RGB, 64, 48, &info);
   GstElement *element = gst_harness_find_element (h, "ispdenoise");
   g_object_set (element, "noise-level", 25.0, NULL);
 
@@ -224,11 +199,8 @@ GST_END_TEST;
 
 GST_START_TEST (test_eos_and_flush)
 {
-  GstHarness *h = gst_harness_new ("ispdenoise");
-  gst_harness_set_caps_str (h, "video/x-raw,format=NV12,width=64,height=48,framerate=30/1",
-      "video/x-raw,format=NV12,width=64,height=48,framerate=30/1");
   GstVideoInfo info;
-  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_NV12, 64, 48);
+  GstHarness *h = harness_for_video ("ispdenoise", GST_VIDEO_FORMAT_NV12, 64, 48, &info);
 
   GstBuffer *out = gst_harness_push_and_pull (h, make_test_frame (&info, 1));
   gst_buffer_unref (out);
@@ -254,12 +226,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_hundred_state_cycles)
 {
-  GstElement *element = gst_element_factory_make ("ispdenoise", NULL);
-  for (int i = 0; i < 100; i++) {
-    fail_unless (gst_element_set_state (element, GST_STATE_PAUSED) != GST_STATE_CHANGE_FAILURE);
-    fail_unless (gst_element_set_state (element, GST_STATE_NULL) == GST_STATE_CHANGE_SUCCESS);
-  }
-  gst_object_unref (element);
+  assert_state_cycles ("ispdenoise", 100);
 }
 GST_END_TEST;
 
@@ -308,6 +275,31 @@ GST_START_TEST (test_broken_models_fail_with_an_error)
   g_remove (truncated.c_str ());
   g_rmdir (tmp);
   g_free (tmp);
+}
+GST_END_TEST;
+
+/* Without a CUDA-enabled LibTorch, device=cuda must fail clearly instead of falling back. */
+GST_START_TEST (test_cuda_without_cuda_fails_clearly)
+{
+  GstElement *element = gst_element_factory_make ("ispdenoise", NULL);
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (element, bus);
+  gst_util_set_object_arg (G_OBJECT (element), "device", "cuda");
+  if (gst_element_set_state (element, GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE) {
+    GstMessage *message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    fail_unless (message != NULL);
+    GError *error = NULL;
+    gchar *debug = NULL;
+    gst_message_parse_error (message, &error, &debug);
+    fail_unless (debug && strstr (debug, "cuda") != NULL, "debug text: %s", debug);
+    g_error_free (error);
+    g_free (debug);
+    gst_message_unref (message);
+  }
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_element_set_bus (element, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (element);
 }
 GST_END_TEST;
 
@@ -376,6 +368,7 @@ ispdenoise_suite (void)
   tcase_add_test (tc, test_eos_and_flush);
   tcase_add_test (tc, test_hundred_state_cycles);
   tcase_add_test (tc, test_broken_models_fail_with_an_error);
+  tcase_add_test (tc, test_cuda_without_cuda_fails_clearly);
   tcase_add_test (tc, test_out_of_range_values_are_refused);
   tcase_add_test (tc, test_posts_noise_level_statistics);
   return s;

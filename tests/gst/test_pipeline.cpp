@@ -31,18 +31,6 @@ load_photo (GstVideoInfo * info)
   return buffer;
 }
 
-static GstBuffer *
-run_through (const char *description, const GstVideoInfo * info, GstBuffer * input)
-{
-  GstHarness *h = gst_harness_new_parse (description);
-  GstCaps *caps = gst_video_info_to_caps (info);
-  gst_harness_set_src_caps (h, gst_caps_copy (caps));
-  gst_harness_set_sink_caps (h, caps);
-  GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (input));
-  gst_harness_teardown (h);
-  return out;
-}
-
 /* The floor cannot pass by accident: a pass-through scores +0 dB, a blur far less than +5. */
 GST_START_TEST (test_denoising_a_noisy_photo_gains_5_db)
 {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Glue between GStreamer video frames and libneuralisp's frame views, shared by the elements. */
+/* What every neuralisp element shares: caps, frame views for libneuralisp, controller sync, locking. */
 #pragma once
 
+#include <gst/base/gstbasetransform.h>
 #include <gst/video/video.h>
 
 #include <neuralisp/frame.h>
@@ -11,6 +12,10 @@
 
 /* Describes a mapped frame for the library; FALSE for a format the library does not know. */
 gboolean neuralisp_frame_view_from_gst (const GstVideoFrame * frame, neuralisp::FrameView * view);
+
+/* before_transform of every element: brings controlled properties to the buffer's stream time,
+ * so that a GstController binding takes effect on the next frame. */
+void neuralisp_sync_controlled_properties (GstBaseTransform * trans, GstBuffer * buffer);
 
 /* Holds the object lock of a GstObject for the lifetime of the scope. */
 class ObjectLock

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "frameview.h"
+#include "elementcommon.h"
 
 using neuralisp::PixelFormat;
 
@@ -43,4 +43,14 @@ neuralisp_frame_view_from_gst (const GstVideoFrame * frame, neuralisp::FrameView
       neuralisp::YuvMatrix::kBT601 : neuralisp::YuvMatrix::kBT709;
   view->colorimetry.full_range = info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
   return TRUE;
+}
+
+void
+neuralisp_sync_controlled_properties (GstBaseTransform * trans, GstBuffer * buffer)
+{
+  const GstClockTime stream_time = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME,
+      GST_BUFFER_TIMESTAMP (buffer));
+
+  if (GST_CLOCK_TIME_IS_VALID (stream_time))
+    gst_object_sync_values (GST_OBJECT (trans), stream_time);
 }
