@@ -11,16 +11,25 @@ namespace {
 // intermediates stay below glibc's mmap threshold (see model.cpp).
 constexpr int kDefaultTileSize = 1280;
 
-std::vector<int> tile_origins(int size, int tile, int step) {
+// Splits `size` (a multiple of `align`) into the fewest tiles of at most `max_tile` that overlap
+// by at least `overlap`, all of one aligned length so that the network sees a single input shape, spread evenly
+// rather than leaving a mostly redundant last tile.
+struct Split {
+  int length;
   std::vector<int> origins;
-  for (int at = 0;; at += step) {
-    if (at + tile >= size) {
-      origins.push_back(std::max(size - tile, 0));
-      break;
-    }
-    origins.push_back(at);
-  }
-  return origins;
+};
+
+Split split_evenly(int size, int max_tile, int overlap, int align) {
+  if (size <= max_tile) return {size, {0}};
+  const int count = (size - overlap + (max_tile - overlap) - 1) / (max_tile - overlap);
+  // Each origin may move down by up to align - 1 below, so the overlap is budgeted with that slack.
+  const int wanted = (size + (count - 1) * (overlap + align) + count - 1) / count;
+  Split split{std::min((wanted + align - 1) / align * align, size), {}};
+  // Origins on the alignment grid: the network's pixel-unshuffle groups then match those of a
+  // whole-frame run, so overlapping tiles agree and blend invisibly.
+  for (int i = 0; i < count; ++i)
+    split.origins.push_back(static_cast<int>(static_cast<long long>(size - split.length) * i / (count - 1)) / align * align);
+  return split;
 }
 
 // Weight of position i in a tile of `length` that shares its left/right edge with a neighbour:
@@ -70,11 +79,11 @@ Status run_tiled(Model& model, const ImageView& input, const std::vector<float>&
   run->output_means.clear();
   double total_area = 0.0;
 
-  const int step = tile - overlap;
-  const std::vector<int> xs = tile_origins(input.width, tile, step), ys = tile_origins(input.height, tile, step);
-  for (int y0 : ys) {
-    for (int x0 : xs) {
-      const int tw = std::min(tile, input.width), th = std::min(tile, input.height);
+  const Split columns = split_evenly(input.width, tile, overlap, align);
+  const Split rows = split_evenly(input.height, tile, overlap, align);
+  const int tw = columns.length, th = rows.length;
+  for (int y0 : rows.origins) {
+    for (int x0 : columns.origins) {
       Status status = model.run(crop(input, x0, y0, tw, th), scalars, outputs);
       if (!status.ok()) return status;
       const ImageView& out = outputs[0];
