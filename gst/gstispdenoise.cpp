@@ -46,7 +46,7 @@ gst_isp_denoise_model_get_type (void)
   static GType type = 0;
   static const GEnumValue values[] = {
     {GST_ISP_DENOISE_MODEL_FAST, "Fast: real time on a laptop CPU", "fast"},
-    {GST_ISP_DENOISE_MODEL_QUALITY, "Quality: about 4x the compute of fast", "quality"},
+    {GST_ISP_DENOISE_MODEL_QUALITY, "Quality: about 3x the compute of fast", "quality"},
     {0, NULL, NULL},
   };
   if (g_once_init_enter (&type)) {

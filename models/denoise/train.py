@@ -5,7 +5,9 @@
         --data ../shared/datasets --out /tmp/train/fast
 
 The learning rate follows a cosine over the time budget (not over a step count), so a run that is
-stopped and resumed ends its schedule on time. Every --eval-minutes it writes a checkpoint, a
+stopped and resumed ends its schedule on time. `--init CHECKPOINT --new-schedule` starts a new
+cosine cycle (a warm restart) from a finished run's weights and optimiser state, to continue
+training in a later session. Every --eval-minutes it writes a checkpoint, a
 validation line (McMaster, AWGN sigma 25 seeded per image, blind and with the true sigma) and the
 TorchScript export `denoise-<model>.pt`.
 """
@@ -99,6 +101,13 @@ def main():
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--eval-minutes", type=float, default=10)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--awgn-fraction", type=float, default=0.5,
+                        help="share of each batch with white Gaussian noise (the rest gets camera noise)")
+    parser.add_argument("--estimate-fraction", type=float, default=0.5,
+                        help="share of samples conditioned on the estimator's output instead of the true level")
+    parser.add_argument("--init", help="checkpoint to start from when --out has none")
+    parser.add_argument("--new-schedule", action="store_true",
+                        help="with --init: keep weights and optimiser, restart the time budget")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -110,12 +119,16 @@ def main():
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     checkpoint_path = os.path.join(args.out, "checkpoint.pt")
     state = {"step": 0, "elapsed": 0.0, "history": []}
-    if os.path.exists(checkpoint_path):
-        saved = torch.load(checkpoint_path)
+    resume_from = checkpoint_path if os.path.exists(checkpoint_path) else args.init
+    if resume_from:
+        saved = torch.load(resume_from)
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         state = saved["state"]
-        print(f"resumed at step {state['step']} after {state['elapsed'] / 60:.1f} min", flush=True)
+        if args.new_schedule and resume_from == args.init:
+            state["elapsed"] = 0.0
+        print(f"resumed from {resume_from} at step {state['step']}, {state['elapsed'] / 60:.1f} min into the budget",
+              flush=True)
 
     rng = np.random.default_rng(args.seed + state["step"])
     gen = torch.Generator().manual_seed(args.seed + state["step"])
@@ -132,19 +145,20 @@ def main():
             group["lr"] = lr
 
         clean = random_batch(train_images, args.batch, args.crop, rng)
-        half = args.batch // 2
-        noisy_awgn, sigma = synth.awgn(clean[:half], gen)
-        noisy_cam, target_cam = synth.camera_noise(clean[half:], gen)
+        n_awgn = int(round(args.batch * args.awgn_fraction))
+        noisy_awgn, sigma = synth.awgn(clean[:n_awgn], gen)
+        noisy_cam, target_cam = synth.camera_noise(clean[n_awgn:], gen)
         noisy = torch.cat([noisy_awgn, noisy_cam])
-        target = torch.cat([clean[:half], target_cam])
+        target = torch.cat([clean[:n_awgn], target_cam])
         lh, lw = args.crop // 8, args.crop // 8
-        true_level = torch.cat([sigma.view(-1, 1, 1, 1).expand(half, 1, lh, lw),
+        true_level = torch.cat([sigma.view(-1, 1, 1, 1).expand(n_awgn, 1, lh, lw),
                                 synth.local_noise_level(noisy_cam, target_cam)])
 
         estimated = model.estimator(noisy)
         # Condition on the true level (jittered, as a user's setting would be) or on the
         # network's own estimate, so that blind operation is what the denoiser is trained for.
-        use_estimate = (torch.rand(args.batch, 1, 1, 1, generator=gen) < 0.5 * min(1.0, state["step"] / 2000)).float()
+        use_estimate = (torch.rand(args.batch, 1, 1, 1, generator=gen) <
+                        args.estimate_fraction * min(1.0, state["step"] / 2000)).float()
         jitter = 0.85 + 0.3 * torch.rand(args.batch, 1, 1, 1, generator=gen)
         level = use_estimate * estimated.detach() + (1 - use_estimate) * true_level * jitter
         out = model.denoise(noisy, level)
