@@ -72,7 +72,37 @@ def quantize(x):
     return (x * 255.0).round().clamp(0, 255) / 255.0
 
 
-def camera_noise(clean, gen, max_shot=0.02, jpeg_probability=0.25):
+def gaussian_blur(x, sigma):
+    """Separable Gaussian blur of [1,C,H,W] with reflect padding; sigma in pixels."""
+    if sigma < 0.3:
+        return x
+    radius = int(math.ceil(3 * sigma))
+    t = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    k = torch.exp(-0.5 * (t / sigma) ** 2)
+    k = k / k.sum()
+    c = x.shape[1]
+    x = F.pad(x, (radius, radius, 0, 0), mode="reflect")
+    x = F.conv2d(x, k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
+    x = F.pad(x, (0, 0, radius, radius), mode="reflect")
+    return F.conv2d(x, k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+
+
+def correlate_noise(noise, gen):
+    """What a phone ISP's own denoising and sharpening leave behind: spatially correlated noise,
+    blotchier in chroma than in luma. Keeps a random 50-100% of the original std."""
+    out = noise.clone()
+    for i in range(noise.shape[0]):
+        luma = noise[i:i + 1].mean(dim=1, keepdim=True)
+        chroma = noise[i:i + 1] - luma
+        luma_sigma = 1.2 * float(torch.rand(1, generator=gen))
+        chroma_sigma = 0.5 + 2.5 * float(torch.rand(1, generator=gen))
+        mixed = gaussian_blur(luma, luma_sigma) + gaussian_blur(chroma, chroma_sigma)
+        keep = 0.5 + 0.5 * float(torch.rand(1, generator=gen))
+        out[i] = mixed[0] * (noise[i].std() / mixed.std().clamp_min(1e-6)) * keep
+    return out
+
+
+def camera_noise(clean, gen, max_shot=0.02, jpeg_probability=0.25, correlated_probability=0.0):
     """Returns (noisy, target): both through the same ISP; noisy is 8-bit quantised."""
     n, _, h, w = clean.shape
     rgb_to_cam = random_rgb_to_cam(n, gen)
@@ -100,7 +130,12 @@ def camera_noise(clean, gen, max_shot=0.02, jpeg_probability=0.25):
         return smoothstep(rgb.clamp(1e-8, 1) ** (1 / 2.2))
 
     target = isp(mosaic)
-    noisy = quantize(isp(noisy_mosaic.clamp(0, 1)))
+    noisy = isp(noisy_mosaic.clamp(0, 1))
+    correlated = torch.rand(n, generator=gen) < correlated_probability
+    if bool(correlated.any()):
+        noise = noisy[correlated] - target[correlated]
+        noisy[correlated] = target[correlated] + correlate_noise(noise, gen)
+    noisy = quantize(noisy.clamp(0, 1))
     qualities = [int(torch.randint(50, 96, (1,), generator=gen)) if float(torch.rand(1, generator=gen)) < jpeg_probability else 0
                  for _ in range(n)]
     return jpeg_round_trip(noisy, qualities), target

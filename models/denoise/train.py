@@ -103,6 +103,8 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--awgn-fraction", type=float, default=0.5,
                         help="share of each batch with white Gaussian noise (the rest gets camera noise)")
+    parser.add_argument("--correlated-fraction", type=float, default=0.0,
+                        help="share of camera-noise samples whose noise the simulated ISP left spatially correlated")
     parser.add_argument("--estimate-fraction", type=float, default=0.5,
                         help="share of samples conditioned on the estimator's output instead of the true level")
     parser.add_argument("--init", help="checkpoint to start from when --out has none")
@@ -147,7 +149,8 @@ def main():
         clean = random_batch(train_images, args.batch, args.crop, rng)
         n_awgn = int(round(args.batch * args.awgn_fraction))
         noisy_awgn, sigma = synth.awgn(clean[:n_awgn], gen)
-        noisy_cam, target_cam = synth.camera_noise(clean[n_awgn:], gen)
+        noisy_cam, target_cam = synth.camera_noise(clean[n_awgn:], gen,
+                                                   correlated_probability=args.correlated_fraction)
         noisy = torch.cat([noisy_awgn, noisy_cam])
         target = torch.cat([clean[:n_awgn], target_cam])
         lh, lw = args.crop // 8, args.crop // 8
