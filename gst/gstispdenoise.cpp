@@ -6,8 +6,10 @@
  * Removes camera noise with a neural network trained on synthesised sensor noise: shot and
  * read noise added in RAW and carried through a camera ISP (NERDS), mixed with white Gaussian
  * noise. The network is conditioned on a noise level (FFDNet-style); by default the level is
- * estimated from every frame, and the estimate is posted in an `ispdenoise-stats` element
- * message (field `noise-level`, sigma on the 0-255 scale) at most once a second.
+ * estimated from every frame. At most once a second the element posts an `ispdenoise-stats`
+ * element message with `noise-level` (double: sigma on the 0-255 scale, estimated or given),
+ * `estimated` (boolean), `strength` (double), `frames` (uint: frames since the last message) and
+ * `mean-process-time` (guint64: nanoseconds per frame over those frames).
  *
  * `strength` scales the level the network is told, so values below 1 keep more texture and
  * values above 1 smooth more; it can be changed while playing and bound to a GstController.
