@@ -5,6 +5,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -30,6 +31,35 @@ float smoothstep(float x) { return x * x * (3.0f - 2.0f * x); }
 float inverse_smoothstep(float y) { return 0.5f - std::sin(std::asin(1.0f - 2.0f * y) / 3.0f); }
 float clamp01(float v) { return v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v); }
 
+// A transfer curve on 0..1 sampled into a table: the per-pixel pow/asin of the simulated ISP cost
+// more than the rest of the degradation put together.
+class Curve {
+ public:
+  template <typename F>
+  explicit Curve(F f) {
+    for (int i = 0; i <= kSteps; ++i) table_[i] = f(static_cast<float>(i) / kSteps);
+  }
+  float operator()(float v) const {
+    const float at = clamp01(v) * kSteps;
+    const int i = std::min(static_cast<int>(at), kSteps - 1);
+    return table_[i] + (at - i) * (table_[i + 1] - table_[i]);
+  }
+
+ private:
+  static constexpr int kSteps = 4096;
+  float table_[kSteps + 1];
+};
+
+// sRGB-like display value -> linear light, and back, for the simulated camera.
+const Curve& to_linear() {
+  static const Curve curve([](float v) { return std::pow(inverse_smoothstep(v), kGamma); });
+  return curve;
+}
+const Curve& to_display() {
+  static const Curve curve([](float v) { return smoothstep(std::pow(v, 1.0f / kGamma)); });
+  return curve;
+}
+
 // RGGB: which colour a photosite at (x, y) samples.
 int cfa_channel(int x, int y) { return (y & 1) ? ((x & 1) ? 2 : 1) : ((x & 1) ? 1 : 0); }
 
@@ -39,22 +69,28 @@ void demosaic(const cv::Mat& mosaic, cv::Mat& rgb) {
   std::vector<cv::Mat> planes(3);
   for (int c = 0; c < 3; ++c) {
     cv::Mat sampled(mosaic.size(), CV_32F, 0.0f), mask(mosaic.size(), CV_32F, 0.0f);
-    for (int y = 0; y < mosaic.rows; ++y)
+    for (int y = 0; y < mosaic.rows; ++y) {
+      const float* in = mosaic.ptr<float>(y);
+      float* s = sampled.ptr<float>(y);
+      float* m = mask.ptr<float>(y);
       for (int x = 0; x < mosaic.cols; ++x)
         if (cfa_channel(x, y) == c) {
-          sampled.at<float>(y, x) = mosaic.at<float>(y, x);
-          mask.at<float>(y, x) = 1.0f;
+          s[x] = in[x];
+          m[x] = 1.0f;
         }
+    }
     cv::Mat sum, weight;
     cv::filter2D(sampled, sum, CV_32F, kernel, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
     cv::filter2D(mask, weight, CV_32F, kernel, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
     planes[c] = cv::Mat(mosaic.size(), CV_32F);
-    for (int y = 0; y < mosaic.rows; ++y)
-      for (int x = 0; x < mosaic.cols; ++x) {
-        const float w = weight.at<float>(y, x);
-        // A channel absent from a tiny frame's neighbourhood falls back to the local sample.
-        planes[c].at<float>(y, x) = w > 0.0f ? sum.at<float>(y, x) / w : mosaic.at<float>(y, x);
-      }
+    for (int y = 0; y < mosaic.rows; ++y) {
+      const float* in = mosaic.ptr<float>(y);
+      const float* s = sum.ptr<float>(y);
+      const float* w = weight.ptr<float>(y);
+      float* out = planes[c].ptr<float>(y);
+      // A channel absent from a tiny frame's neighbourhood falls back to the local sample.
+      for (int x = 0; x < mosaic.cols; ++x) out[x] = w[x] > 0.0f ? s[x] / w[x] : in[x];
+    }
   }
   cv::merge(planes, rgb);
 }
@@ -65,20 +101,23 @@ void add_camera_noise(cv::Mat& rgb, float level, cv::RNG& rng) {
   const float gains[3] = {kRedGain, 1.0f, kBlueGain};
   cv::Mat mosaic(rgb.size(), CV_32F), noise(rgb.size(), CV_32F);
   rng.fill(noise, cv::RNG::NORMAL, 0.0, 1.0);
+  const Curve& linear = to_linear();
+  const Curve& display = to_display();
   for (int y = 0; y < rgb.rows; ++y) {
     const float* px = rgb.ptr<float>(y);
+    const float* n = noise.ptr<float>(y);
+    float* out = mosaic.ptr<float>(y);
     for (int x = 0; x < rgb.cols; ++x) {
       const int c = cfa_channel(x, y);
-      const float linear = std::pow(inverse_smoothstep(clamp01(px[3 * x + c])), kGamma);
-      const float raw = linear / gains[c];
-      mosaic.at<float>(y, x) = clamp01(raw + noise.at<float>(y, x) * std::sqrt(raw * shot + read));
+      const float raw = linear(px[3 * x + c]) / gains[c];
+      out[x] = clamp01(raw + n[x] * std::sqrt(raw * shot + read));
     }
   }
   demosaic(mosaic, rgb);
   for (int y = 0; y < rgb.rows; ++y) {
     float* px = rgb.ptr<float>(y);
     for (int x = 0; x < rgb.cols; ++x)
-      for (int c = 0; c < 3; ++c) px[3 * x + c] = smoothstep(std::pow(clamp01(px[3 * x + c] * gains[c]), 1.0f / kGamma));
+      for (int c = 0; c < 3; ++c) px[3 * x + c] = display(px[3 * x + c] * gains[c]);
   }
 }
 
