@@ -9,6 +9,7 @@
 #include <cmath>
 #include <vector>
 
+#include "guard.h"
 #include "neuralisp/image.h"
 
 namespace neuralisp {
@@ -160,6 +161,11 @@ Status Degrader::process(const FrameView& input, const FrameView& output, const 
       p.jpeg_quality > 100)
     return Status::Error(ErrorCode::kInvalidArgument, "degradation parameter out of range");
 
+  return guarded("degrading a frame", [&] { return degrade(input, output, p, frame_number); });
+}
+
+Status Degrader::degrade(const FrameView& input, const FrameView& output, const DegradeParams& p,
+                         std::uint64_t frame_number) {
   impl_->image.resize(input.width, input.height, 3);
   const ImageView view = impl_->image.view();
   Status status = frame_to_image(input, view);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "neuralisp/denoiser.h"
 
+#include "guard.h"
 #include "tiling.h"
 
 namespace neuralisp {
@@ -35,6 +36,10 @@ Denoiser::Denoiser(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Denoiser::~Denoiser() = default;
 
 Status Denoiser::create(const DenoiserOptions& options, std::unique_ptr<Denoiser>& denoiser) {
+  return guarded("creating the denoiser", [&] { return create_unguarded(options, denoiser); });
+}
+
+Status Denoiser::create_unguarded(const DenoiserOptions& options, std::unique_ptr<Denoiser>& denoiser) {
   auto impl = std::make_unique<Impl>();
   Status status = Model::load(options.model, impl->model);
   if (!status.ok()) return status;
@@ -59,6 +64,11 @@ Status Denoiser::process(const FrameView& input, const FrameView& output, const 
     return Status::Error(ErrorCode::kUnsupported, "the denoiser takes RGB or YUV frames, not Bayer");
   if (!(params.strength >= 0.0f) || params.noise_level > 255.0f)
     return Status::Error(ErrorCode::kInvalidArgument, "strength must be >= 0 and noise level <= 255");
+  return guarded("denoising a frame", [&] { return denoise(input, output, params, result); });
+}
+
+Status Denoiser::denoise(const FrameView& input, const FrameView& output, const DenoiseParams& params,
+                         DenoiseResult* result) {
 
   const int align = impl_->model->info().alignment;
   impl_->input.resize(round_up(input.width, align), round_up(input.height, align), 3);

@@ -13,6 +13,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "guard.h"
 #include "neuralisp/model.h"
 
 namespace neuralisp {
@@ -141,6 +142,10 @@ const ModelInfo& Model::info() const { return impl_->info; }
 void Model::set_threads(int threads) { impl_->threads = resolve_threads(threads); }
 
 Status Model::load(const ModelOptions& options, std::unique_ptr<Model>& model) {
+  return guarded("loading a model", [&] { return load_unguarded(options, model); });
+}
+
+Status Model::load_unguarded(const ModelOptions& options, std::unique_ptr<Model>& model) {
   keep_freed_memory_for_reuse();
   const std::string& path = options.path;
   if (path.empty()) return Status::Error(ErrorCode::kNotFound, "no model file given");

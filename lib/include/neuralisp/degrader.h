@@ -29,6 +29,8 @@ class Degrader {
                  std::uint64_t frame_number);
 
  private:
+  Status degrade(const FrameView& input, const FrameView& output, const DegradeParams& params,
+                 std::uint64_t frame_number);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -41,6 +41,9 @@ class Denoiser {
   const ModelInfo& model_info() const;
 
  private:
+  static Status create_unguarded(const DenoiserOptions& options, std::unique_ptr<Denoiser>& denoiser);
+  Status denoise(const FrameView& input, const FrameView& output, const DenoiseParams& params,
+                 DenoiseResult* result);
   struct Impl;
   explicit Denoiser(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

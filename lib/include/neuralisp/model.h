@@ -48,6 +48,7 @@ class Model {
   void set_threads(int threads);
 
  private:
+  static Status load_unguarded(const ModelOptions& options, std::unique_ptr<Model>& model);
   struct Impl;
   explicit Model(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
