@@ -303,6 +303,22 @@ GST_START_TEST (test_cuda_without_cuda_fails_clearly)
 }
 GST_END_TEST;
 
+/* The model is loaded at READY->PAUSED; changing it later must not swap it under the stream. */
+GST_START_TEST (test_model_location_is_fixed_while_playing)
+{
+  GstHarness *h = gst_harness_new_parse (IDENTITY_DENOISER);
+  GstElement *element = gst_harness_find_element (h, "ispdenoise");
+  gst_harness_play (h);
+  g_object_set (element, "model-location", "/nonexistent.pt", NULL);
+  gchar *location;
+  g_object_get (element, "model-location", &location, NULL);
+  fail_unless (g_str_has_suffix (location, "/identity.pt"), "model-location became %s", location);
+  g_free (location);
+  gst_object_unref (element);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_out_of_range_values_are_refused)
 {
   GstElement *element = gst_element_factory_make ("ispdenoise", NULL);
@@ -369,6 +385,7 @@ ispdenoise_suite (void)
   tcase_add_test (tc, test_hundred_state_cycles);
   tcase_add_test (tc, test_broken_models_fail_with_an_error);
   tcase_add_test (tc, test_cuda_without_cuda_fails_clearly);
+  tcase_add_test (tc, test_model_location_is_fixed_while_playing);
   tcase_add_test (tc, test_out_of_range_values_are_refused);
   tcase_add_test (tc, test_posts_noise_level_statistics);
   return s;

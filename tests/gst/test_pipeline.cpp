@@ -3,6 +3,7 @@
 /* Standard and local headers first: Check's fail() macro breaks <ios> otherwise. */
 #include "common.h"
 
+#include <glib/gstdio.h>
 #include <gst/app/gstappsink.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -88,6 +89,31 @@ run_to_eos (const char *description)
   gst_object_unref (pipeline);
 }
 
+/* A file written by one pipeline and decoded by another: the filesrc ! decodebin case. */
+GST_START_TEST (test_file_to_file)
+{
+  gchar *dir = g_dir_make_tmp ("neuralisp-XXXXXX", NULL);
+  gchar *input = g_build_filename (dir, "input.avi", NULL);
+  gchar *output = g_build_filename (dir, "output.avi", NULL);
+  gchar *write = g_strdup_printf ("videotestsrc num-buffers=10 ! video/x-raw,width=160,height=120 ! "
+      "ispdegrade noise=20 ! jpegenc ! avimux ! filesink location=%s", input);
+  gchar *process = g_strdup_printf ("filesrc location=%s ! decodebin ! videoconvert ! ispdenoise ! "
+      "videoconvert ! jpegenc ! avimux ! filesink location=%s", input, output);
+  run_to_eos (write);
+  run_to_eos (process);
+  GStatBuf st;
+  fail_unless (g_stat (output, &st) == 0 && st.st_size > 1000, "no output written");
+  g_remove (input);
+  g_remove (output);
+  g_rmdir (dir);
+  g_free (write);
+  g_free (process);
+  g_free (input);
+  g_free (output);
+  g_free (dir);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_camera_chain_runs_to_eos)
 {
   run_to_eos ("videotestsrc num-buffers=15 ! video/x-raw,format=YUY2,width=320,height=240 ! "
@@ -108,6 +134,7 @@ pipeline_suite (void)
   tcase_add_test (tc, test_denoising_a_noisy_photo_gains_5_db);
   tcase_add_test (tc, test_a_clean_photo_stays_clean);
   tcase_add_test (tc, test_camera_chain_runs_to_eos);
+  tcase_add_test (tc, test_file_to_file);
   return s;
 }
 
