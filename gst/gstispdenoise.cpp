@@ -148,15 +148,14 @@ gst_isp_denoise_default_model (GstIspFilter * filter)
       "denoise/denoise-quality.pt" : "denoise/denoise-fast.pt";
 }
 
+/* Threads and tile size are applied before every frame (they may change live), not here. */
 static neuralisp::Status
-gst_isp_denoise_load (GstIspFilter * filter, const neuralisp::ModelOptions & options,
-    const GstIspFilterRuntime & runtime)
+gst_isp_denoise_load (GstIspFilter * filter, const neuralisp::ModelOptions & options)
 {
   GstIspDenoise *self = GST_ISP_DENOISE (filter);
   neuralisp::DenoiserOptions denoiser_options;
 
   denoiser_options.model = options;
-  denoiser_options.tile_size = runtime.tile_size;
   return neuralisp::Denoiser::create (denoiser_options, self->priv->denoiser);
 }
 

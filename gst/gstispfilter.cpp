@@ -160,7 +160,6 @@ gst_isp_filter_start (GstBaseTransform * trans)
   GstIspFilterClass *klass = GST_ISP_FILTER_GET_CLASS (self);
   GstIspFilterPrivate *priv = get_priv (self);
   neuralisp::ModelOptions options;
-  GstIspFilterRuntime runtime;
   std::string wanted;
 
   {
@@ -169,7 +168,6 @@ gst_isp_filter_start (GstBaseTransform * trans)
     options.path = priv->model_location.empty ()? neuralisp::find_model (wanted) : wanted;
     options.device = priv->device == NEURALISP_DEVICE_CUDA ? neuralisp::Device::kCuda : neuralisp::Device::kCpu;
     options.threads = priv->runtime.threads;
-    runtime = priv->runtime;
   }
   if (options.path.empty ()) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
@@ -179,7 +177,7 @@ gst_isp_filter_start (GstBaseTransform * trans)
   }
 
   GST_INFO_OBJECT (self, "loading model %s", options.path.c_str ());
-  const neuralisp::Status status = klass->load (self, options, runtime);
+  const neuralisp::Status status = klass->load (self, options);
   if (!status.ok ()) {
     if (status.code () == neuralisp::ErrorCode::kNotFound)
       GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("Could not read model file '%s'.", options.path.c_str ()),

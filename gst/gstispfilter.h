@@ -37,8 +37,7 @@ struct _GstIspFilterClass
    * neuralisp::model_search_path(). Called with the object lock held. */
   std::string (*default_model) (GstIspFilter * filter);
   /* Creates the processor from a model file; the status message becomes the element error. */
-  neuralisp::Status (*load) (GstIspFilter * filter, const neuralisp::ModelOptions & options,
-      const GstIspFilterRuntime & runtime);
+  neuralisp::Status (*load) (GstIspFilter * filter, const neuralisp::ModelOptions & options);
   void (*unload) (GstIspFilter * filter);
   /* Processes one frame. When `stats` is not NULL a statistics message is due and the subclass
    * adds its own fields to it. */

@@ -96,6 +96,14 @@ void demosaic(const cv::Mat& mosaic, cv::Mat& rgb) {
   cv::merge(planes, rgb);
 }
 
+// Shot-noise gain and read-noise variance (linear RAW, 0..1 scale) for a camera-noise level:
+// log-uniform in the range of phone sensors, read noise following shot noise (Brooks et al. 2019).
+void camera_noise_parameters(float level, float* shot, float* read) {
+  const float log_shot = std::log(1e-4f) + clamp01(level) * (std::log(2e-2f) - std::log(1e-4f));
+  *shot = std::exp(log_shot);
+  *read = std::exp(2.18f * log_shot + 1.20f);
+}
+
 void add_camera_noise(cv::Mat& rgb, float level, cv::RNG& rng) {
   float shot, read;
   camera_noise_parameters(level, &shot, &read);
@@ -138,11 +146,6 @@ Status jpeg_round_trip(cv::Mat& rgb, int quality) {
 
 }  // namespace
 
-void camera_noise_parameters(float level, float* shot, float* read) {
-  const float log_shot = std::log(1e-4f) + clamp01(level) * (std::log(2e-2f) - std::log(1e-4f));
-  *shot = std::exp(log_shot);
-  *read = std::exp(2.18f * log_shot + 1.20f);
-}
 
 struct Degrader::Impl {
   Image image;

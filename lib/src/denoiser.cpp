@@ -54,7 +54,6 @@ Status Denoiser::create_unguarded(const DenoiserOptions& options, std::unique_pt
 
 void Denoiser::set_threads(int threads) { impl_->model->set_threads(threads); }
 void Denoiser::set_tile_size(int tile_size) { impl_->tile_size = tile_size; }
-const ModelInfo& Denoiser::model_info() const { return impl_->model->info(); }
 
 Status Denoiser::process(const FrameView& input, const FrameView& output, const DenoiseParams& params,
                          DenoiseResult* result) {

@@ -35,8 +35,4 @@ class Degrader {
   std::unique_ptr<Impl> impl_;
 };
 
-// Shot-noise gain and read-noise variance (linear RAW, 0..1 scale) used for a camera-noise level:
-// log-uniform in the range of phone sensors, read noise following shot noise (Brooks et al. 2019).
-void camera_noise_parameters(float level, float* shot, float* read);
-
 }  // namespace neuralisp

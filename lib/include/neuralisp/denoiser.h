@@ -38,7 +38,6 @@ class Denoiser {
                  DenoiseResult* result = nullptr);
   void set_threads(int threads);
   void set_tile_size(int tile_size);
-  const ModelInfo& model_info() const;
 
  private:
   static Status create_unguarded(const DenoiserOptions& options, std::unique_ptr<Denoiser>& denoiser);
