@@ -14,6 +14,10 @@
  * `strength` scales the level the network is told, so values below 1 keep more texture and
  * values above 1 smooth more; it can be changed while playing and bound to a GstController.
  *
+ * In a live pipeline the element adds its processing time to the latency it reports (and posts
+ * a latency message when frames get slower), so that a synchronising sink shows every frame;
+ * with QoS it skips frames that are already too late to be shown.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 v4l2src ! videoconvert ! ispdenoise ! videoconvert ! autovideosink

@@ -15,6 +15,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_isp_filter_debug);
 /* Statistics are posted at most this often, so that applications can show them cheaply. */
 #define STATS_INTERVAL_US G_USEC_PER_SEC
 
+/* The latency reported is this much above the slowest frame seen, so that ordinary jitter
+ * does not make the pipeline redistribute latency again and again. */
+#define LATENCY_MARGIN 1.25
+
 enum
 {
   NEURALISP_DEVICE_CPU,
@@ -44,6 +48,10 @@ struct GstIspFilterPrivate
   gint64 last_stats_time = 0;
   guint frames_since_stats = 0;
   GstClockTime process_time_since_stats = 0;
+  guint64 frames_processed = 0;
+  /* Processing time added to the latency query (guarded by the object lock); grows when a frame
+   * takes longer, so that live pipelines keep every frame instead of rendering them late. */
+  GstClockTime latency = 0;
 };
 
 G_DEFINE_ABSTRACT_TYPE_WITH_CODE (GstIspFilter, gst_isp_filter, GST_TYPE_VIDEO_FILTER,
@@ -192,6 +200,11 @@ gst_isp_filter_start (GstBaseTransform * trans)
   priv->last_stats_time = 0;
   priv->frames_since_stats = 0;
   priv->process_time_since_stats = 0;
+  priv->frames_processed = 0;
+  {
+    ObjectLock lock (self);
+    priv->latency = 0;
+  }
   return TRUE;
 }
 
@@ -200,6 +213,45 @@ gst_isp_filter_stop (GstBaseTransform * trans)
 {
   GstIspFilter *self = GST_ISP_FILTER (trans);
   GST_ISP_FILTER_GET_CLASS (self)->unload (self);
+  return TRUE;
+}
+
+/* The first frame also builds the backend's kernels and says little about the steady time, so
+ * it only counts from the second frame on. */
+static void
+update_latency (GstIspFilter * self, GstClockTime process_time)
+{
+  GstIspFilterPrivate *priv = get_priv (self);
+  if (priv->frames_processed++ == 0)
+    return;
+  {
+    ObjectLock lock (self);
+    if (process_time <= priv->latency)
+      return;
+    priv->latency = static_cast < GstClockTime > (process_time * LATENCY_MARGIN);
+  }
+  GST_INFO_OBJECT (self, "a frame took %" GST_TIME_FORMAT ", reporting more latency", GST_TIME_ARGS (process_time));
+  gst_element_post_message (GST_ELEMENT (self), gst_message_new_latency (GST_OBJECT (self)));
+}
+
+static gboolean
+gst_isp_filter_query (GstBaseTransform * trans, GstPadDirection direction, GstQuery * query)
+{
+  GstIspFilter *self = GST_ISP_FILTER (trans);
+  if (direction != GST_PAD_SRC || GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
+    return GST_BASE_TRANSFORM_CLASS (gst_isp_filter_parent_class)->query (trans, direction, query);
+
+  if (!gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (trans), query))
+    return FALSE;
+  gboolean live;
+  GstClockTime min, max, latency;
+  gst_query_parse_latency (query, &live, &min, &max);
+  {
+    ObjectLock lock (self);
+    latency = get_priv (self)->latency;
+  }
+  GST_DEBUG_OBJECT (self, "adding %" GST_TIME_FORMAT " of processing time", GST_TIME_ARGS (latency));
+  gst_query_set_latency (query, live, min + latency, GST_CLOCK_TIME_IS_VALID (max) ? max + latency : max);
   return TRUE;
 }
 
@@ -235,8 +287,10 @@ gst_isp_filter_transform_frame (GstVideoFilter * filter, GstVideoFrame * in_fram
     return GST_FLOW_ERROR;
   }
 
+  const GstClockTime process_time = (g_get_monotonic_time () - now) * GST_USECOND;
+  update_latency (self, process_time);
   priv->frames_since_stats++;
-  priv->process_time_since_stats += (g_get_monotonic_time () - now) * GST_USECOND;
+  priv->process_time_since_stats += process_time;
   if (stats) {
     gst_structure_set (stats,
         "frames", G_TYPE_UINT, priv->frames_since_stats,
@@ -295,6 +349,7 @@ gst_isp_filter_class_init (GstIspFilterClass * klass)
   trans_class->start = GST_DEBUG_FUNCPTR (gst_isp_filter_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_isp_filter_stop);
   trans_class->before_transform = GST_DEBUG_FUNCPTR (neuralisp_sync_controlled_properties);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_isp_filter_query);
   filter_class->transform_frame = GST_DEBUG_FUNCPTR (gst_isp_filter_transform_frame);
 
   gst_type_mark_as_plugin_api (GST_TYPE_ISP_FILTER, (GstPluginAPIFlags) 0);
@@ -305,4 +360,6 @@ static void
 gst_isp_filter_init (GstIspFilter * self)
 {
   new (get_priv (self)) GstIspFilterPrivate ();
+  /* A network can be slower than the source: late frames are better dropped before the work. */
+  gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), TRUE);
 }

@@ -364,6 +364,37 @@ GST_START_TEST (test_posts_noise_level_statistics)
 }
 GST_END_TEST;
 
+/* A live source's frames must reach a synchronising sink in time: the element adds its
+ * processing time to the latency query and asks the pipeline to redistribute latency when that
+ * grows, and lets late frames be dropped before the work (QoS). */
+GST_START_TEST (test_reports_processing_time_as_latency)
+{
+  GstHarness *h = gst_harness_new ("ispdenoise");
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_caps_str (h, "video/x-raw,format=RGB,width=320,height=240,framerate=30/1",
+      "video/x-raw,format=RGB,width=320,height=240,framerate=30/1");
+  gst_harness_set_upstream_latency (h, 10 * GST_MSECOND);
+  fail_unless_equals_uint64 (gst_harness_query_latency (h), 10 * GST_MSECOND);
+
+  GstVideoInfo info;
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 320, 240);
+  for (int i = 0; i < 3; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, make_test_frame (&info, i)));
+  fail_unless (gst_harness_query_latency (h) > 10 * GST_MSECOND);
+  GstMessage *message = gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY);
+  fail_unless (message != NULL, "no latency message was posted");
+  gst_message_unref (message);
+
+  gboolean qos = FALSE;
+  g_object_get (h->element, "qos", &qos, NULL);
+  fail_unless (qos);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 static Suite *
 ispdenoise_suite (void)
 {
@@ -385,6 +416,7 @@ ispdenoise_suite (void)
   tcase_add_test (tc, test_model_location_is_fixed_while_playing);
   tcase_add_test (tc, test_out_of_range_values_are_refused);
   tcase_add_test (tc, test_posts_noise_level_statistics);
+  tcase_add_test (tc, test_reports_processing_time_as_latency);
   return s;
 }
 
