@@ -330,18 +330,42 @@ GST_START_TEST (test_out_of_range_values_are_refused)
 }
 GST_END_TEST;
 
-GST_START_TEST (test_posts_noise_level_statistics)
+/* An ispdenoise harness negotiated to RGB of this size, with a bus to read its messages from. */
+static GstHarness *
+rgb_harness_with_bus (int width, int height, GstBus ** bus)
 {
   GstHarness *h = gst_harness_new ("ispdenoise");
-  GstBus *bus = gst_bus_new ();
-  gst_element_set_bus (h->element, bus);
-  gst_harness_set_caps_str (h, "video/x-raw,format=RGB,width=128,height=96,framerate=30/1",
-      "video/x-raw,format=RGB,width=128,height=96,framerate=30/1");
+  *bus = gst_bus_new ();
+  gst_element_set_bus (h->element, *bus);
+  gchar *caps = g_strdup_printf ("video/x-raw,format=RGB,width=%d,height=%d,framerate=30/1", width, height);
+  gst_harness_set_caps_str (h, caps, caps);
+  g_free (caps);
+  return h;
+}
+
+static void
+push_frames (GstHarness * h, int width, int height, int count)
+{
   GstVideoInfo info;
-  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 128, 96);
-  const gint64 start = g_get_monotonic_time ();
-  for (int i = 0; i < 5; i++)
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, width, height);
+  for (int i = 0; i < count; i++)
     gst_buffer_unref (gst_harness_push_and_pull (h, make_test_frame (&info, i)));
+}
+
+static void
+teardown_with_bus (GstHarness * h, GstBus * bus)
+{
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_START_TEST (test_posts_noise_level_statistics)
+{
+  GstBus *bus;
+  GstHarness *h = rgb_harness_with_bus (128, 96, &bus);
+  const gint64 start = g_get_monotonic_time ();
+  push_frames (h, 128, 96, 5);
   const gint64 elapsed_seconds = (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
 
   /* The first frame posts, then at most one message a second. */
@@ -358,9 +382,7 @@ GST_START_TEST (test_posts_noise_level_statistics)
   }
   fail_unless (count >= 1 && count <= 1 + elapsed_seconds, "%d messages in %" G_GINT64_FORMAT " s", count,
       elapsed_seconds);
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
-  gst_harness_teardown (h);
+  teardown_with_bus (h, bus);
 }
 GST_END_TEST;
 
@@ -369,18 +391,12 @@ GST_END_TEST;
  * grows, and lets late frames be dropped before the work (QoS). */
 GST_START_TEST (test_reports_processing_time_as_latency)
 {
-  GstHarness *h = gst_harness_new ("ispdenoise");
-  GstBus *bus = gst_bus_new ();
-  gst_element_set_bus (h->element, bus);
-  gst_harness_set_caps_str (h, "video/x-raw,format=RGB,width=320,height=240,framerate=30/1",
-      "video/x-raw,format=RGB,width=320,height=240,framerate=30/1");
+  GstBus *bus;
+  GstHarness *h = rgb_harness_with_bus (320, 240, &bus);
   gst_harness_set_upstream_latency (h, 10 * GST_MSECOND);
   fail_unless_equals_uint64 (gst_harness_query_latency (h), 10 * GST_MSECOND);
 
-  GstVideoInfo info;
-  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 320, 240);
-  for (int i = 0; i < 3; i++)
-    gst_buffer_unref (gst_harness_push_and_pull (h, make_test_frame (&info, i)));
+  push_frames (h, 320, 240, 3);
   fail_unless (gst_harness_query_latency (h) > 10 * GST_MSECOND);
   GstMessage *message = gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY);
   fail_unless (message != NULL, "no latency message was posted");
@@ -389,9 +405,7 @@ GST_START_TEST (test_reports_processing_time_as_latency)
   gboolean qos = FALSE;
   g_object_get (h->element, "qos", &qos, NULL);
   fail_unless (qos);
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
-  gst_harness_teardown (h);
+  teardown_with_bus (h, bus);
 }
 GST_END_TEST;
 
