@@ -54,3 +54,14 @@ neuralisp_sync_controlled_properties (GstBaseTransform * trans, GstBuffer * buff
   if (GST_CLOCK_TIME_IS_VALID (stream_time))
     gst_object_sync_values (GST_OBJECT (trans), stream_time);
 }
+
+void
+neuralisp_set_passthrough (GstBaseTransform * trans, gboolean passthrough)
+{
+  if (gst_base_transform_is_passthrough (trans) == passthrough)
+    return;
+  GST_DEBUG_OBJECT (trans, "passthrough %s", passthrough ? "on" : "off");
+  gst_base_transform_set_passthrough (trans, passthrough);
+  /* Leaving passthrough needs an output buffer pool, which is agreed with downstream. */
+  gst_base_transform_reconfigure_src (trans);
+}

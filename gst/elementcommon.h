@@ -17,6 +17,10 @@ gboolean neuralisp_frame_view_from_gst (const GstVideoFrame * frame, neuralisp::
  * so that a GstController binding takes effect on the next frame. */
 void neuralisp_sync_controlled_properties (GstBaseTransform * trans, GstBuffer * buffer);
 
+/* Settings that leave frames unchanged pass them on untouched and skip the work, as videobalance
+ * does at its neutral settings; called from before_transform, so it follows live changes. */
+void neuralisp_set_passthrough (GstBaseTransform * trans, gboolean passthrough);
+
 /* Holds the object lock of a GstObject for the lifetime of the scope. */
 class ObjectLock
 {

@@ -7,7 +7,8 @@
  * data, in the order a camera produces them: optics blur (`blur`), sensor noise simulated in
  * RAW (`camera-noise`: unprocess to linear RGGB, shot + read noise, demosaic, process back),
  * additive white Gaussian noise (`noise`) and a real JPEG round trip (`jpeg-quality`).
- * The noise of the n-th frame after start depends only on `seed` and n.
+ * The noise of the n-th frame after start depends only on `seed` and n. With every degradation
+ * off (the defaults) frames pass through untouched.
  *
  * ## Example launch line
  * |[
@@ -48,7 +49,8 @@ struct GstIspDegradePrivate
 {
   neuralisp::DegradeParams params;  /* guarded by the object lock */
   neuralisp::Degrader degrader;     /* streaming thread only */
-  guint64 frame_number = 0;         /* frames since start, for reproducible noise */
+  guint64 frames_seen = 0;          /* streaming thread: frames since start, passed through or not */
+  guint64 frame_number = 0;         /* streaming thread: the current frame's index, for reproducible noise */
 };
 
 struct _GstIspDegrade
@@ -122,8 +124,25 @@ gst_isp_degrade_get_property (GObject * object, guint prop_id, GValue * value, G
 static gboolean
 gst_isp_degrade_start (GstBaseTransform * trans)
 {
-  GST_ISP_DEGRADE (trans)->priv->frame_number = 0;
+  GST_ISP_DEGRADE (trans)->priv->frames_seen = 0;
   return TRUE;
+}
+
+/* Frames are counted here, where passed-through frames count too, so that frame n gets the same
+ * noise whatever the settings of the frames before it. */
+static void
+gst_isp_degrade_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
+{
+  GstIspDegradePrivate *priv = GST_ISP_DEGRADE (trans)->priv;
+  neuralisp_sync_controlled_properties (trans, buffer);
+  priv->frame_number = priv->frames_seen++;
+  gboolean neutral;
+  {
+    ObjectLock lock (trans);
+    const neuralisp::DegradeParams & p = priv->params;
+    neutral = p.noise == 0.0f && p.camera_noise == 0.0f && p.blur == 0.0f && p.jpeg_quality == 0;
+  }
+  neuralisp_set_passthrough (trans, neutral);
 }
 
 static GstFlowReturn
@@ -141,7 +160,7 @@ gst_isp_degrade_transform_frame (GstVideoFilter * filter, GstVideoFrame * in_fra
     ObjectLock lock (self);
     params = self->priv->params;
   }
-  const neuralisp::Status status = self->priv->degrader.process (in, out, params, self->priv->frame_number++);
+  const neuralisp::Status status = self->priv->degrader.process (in, out, params, self->priv->frame_number);
   if (!status.ok ()) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Degrading a frame failed."), ("%s", status.message ().c_str ()));
     return GST_FLOW_ERROR;
@@ -194,7 +213,7 @@ gst_isp_degrade_class_init (GstIspDegradeClass * klass)
       "neuralisp developers");
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_isp_degrade_start);
-  trans_class->before_transform = GST_DEBUG_FUNCPTR (neuralisp_sync_controlled_properties);
+  trans_class->before_transform = GST_DEBUG_FUNCPTR (gst_isp_degrade_before_transform);
   filter_class->transform_frame = GST_DEBUG_FUNCPTR (gst_isp_degrade_transform_frame);
 }
 

@@ -51,7 +51,7 @@ gst_isp_denoise_model_get_type (void)
 {
   static GType type = 0;
   static const GEnumValue values[] = {
-    {GST_ISP_DENOISE_MODEL_FAST, "Fast: real time on a laptop CPU", "fast"},
+    {GST_ISP_DENOISE_MODEL_FAST, "Fast: the lighter network, for live video on a CPU", "fast"},
     {GST_ISP_DENOISE_MODEL_QUALITY, "Quality: about 3x the compute of fast", "quality"},
     {0, NULL, NULL},
   };
@@ -152,6 +152,12 @@ gst_isp_denoise_default_model (GstIspFilter * filter)
       "denoise/denoise-quality.pt" : "denoise/denoise-fast.pt";
 }
 
+static gboolean
+gst_isp_denoise_is_neutral (GstIspFilter * filter)
+{
+  return GST_ISP_DENOISE (filter)->priv->params.strength == 0.0f;
+}
+
 /* Threads and tile size are applied before every frame (they may change live), not here. */
 static neuralisp::Status
 gst_isp_denoise_load (GstIspFilter * filter, const neuralisp::ModelOptions & options)
@@ -219,7 +225,7 @@ gst_isp_denoise_class_init (GstIspDenoiseClass * klass)
               GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property (gobject_class, PROP_STRENGTH,
       g_param_spec_double ("strength", "Strength",
-          "Multiplies the noise level the network is conditioned on (0 = leave the frame as is, "
+          "Multiplies the noise level the network is conditioned on (0 = pass frames through untouched, "
           "<1 keeps more texture, >1 smooths more)", 0.0, 4.0, DEFAULT_PROP_STRENGTH,
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE |
               GST_PARAM_MUTABLE_PLAYING)));
@@ -237,6 +243,7 @@ gst_isp_denoise_class_init (GstIspDenoiseClass * klass)
   filter_class->default_model = gst_isp_denoise_default_model;
   filter_class->load = gst_isp_denoise_load;
   filter_class->unload = gst_isp_denoise_unload;
+  filter_class->is_neutral = gst_isp_denoise_is_neutral;
   filter_class->process = gst_isp_denoise_process;
 
   gst_type_mark_as_plugin_api (GST_TYPE_ISP_DENOISE_MODEL, (GstPluginAPIFlags) 0);

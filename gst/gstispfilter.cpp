@@ -234,6 +234,19 @@ update_latency (GstIspFilter * self, GstClockTime process_time)
   gst_element_post_message (GST_ELEMENT (self), gst_message_new_latency (GST_OBJECT (self)));
 }
 
+static void
+gst_isp_filter_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
+{
+  GstIspFilter *self = GST_ISP_FILTER (trans);
+  neuralisp_sync_controlled_properties (trans, buffer);
+  gboolean neutral;
+  {
+    ObjectLock lock (self);
+    neutral = GST_ISP_FILTER_GET_CLASS (self)->is_neutral (self);
+  }
+  neuralisp_set_passthrough (trans, neutral);
+}
+
 static gboolean
 gst_isp_filter_query (GstBaseTransform * trans, GstPadDirection direction, GstQuery * query)
 {
@@ -348,7 +361,7 @@ gst_isp_filter_class_init (GstIspFilterClass * klass)
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_isp_filter_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_isp_filter_stop);
-  trans_class->before_transform = GST_DEBUG_FUNCPTR (neuralisp_sync_controlled_properties);
+  trans_class->before_transform = GST_DEBUG_FUNCPTR (gst_isp_filter_before_transform);
   trans_class->query = GST_DEBUG_FUNCPTR (gst_isp_filter_query);
   filter_class->transform_frame = GST_DEBUG_FUNCPTR (gst_isp_filter_transform_frame);
 

@@ -39,6 +39,9 @@ struct _GstIspFilterClass
   /* Creates the processor from a model file; the status message becomes the element error. */
   neuralisp::Status (*load) (GstIspFilter * filter, const neuralisp::ModelOptions & options);
   void (*unload) (GstIspFilter * filter);
+  /* TRUE when the current settings leave frames unchanged, so that they pass through untouched.
+   * Called with the object lock held. */
+  gboolean (*is_neutral) (GstIspFilter * filter);
   /* Processes one frame. When `stats` is not NULL a statistics message is due and the subclass
    * adds its own fields to it. */
   neuralisp::Status (*process) (GstIspFilter * filter, const neuralisp::FrameView & in,

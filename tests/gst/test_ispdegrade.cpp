@@ -30,15 +30,41 @@ GST_START_TEST (test_every_format_and_odd_sizes)
 }
 GST_END_TEST;
 
-GST_START_TEST (test_defaults_leave_rgb_untouched)
+GST_START_TEST (test_defaults_pass_frames_through)
 {
   GstVideoInfo info;
-  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_BGRA, 40, 30);
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_I420, 40, 30);
   GstBuffer *in = make_test_frame (&info, 2);
   GstBuffer *out = run_through ("ispdegrade", &info, in);
-  fail_unless_equals_float (max_abs_difference (&info, in, out), 0.0);
+  fail_unless (out == in, "with every degradation off the frame must pass through untouched");
   gst_buffer_unref (in);
   gst_buffer_unref (out);
+}
+GST_END_TEST;
+
+/* Frame n gets the same noise whether or not the frames before it were degraded. */
+GST_START_TEST (test_noise_of_frame_n_ignores_earlier_settings)
+{
+  GstVideoInfo info;
+  GstHarness *always = harness_for_video ("ispdegrade noise=20 seed=3", GST_VIDEO_FORMAT_RGB, 64, 48, &info);
+  GstHarness *later = harness_for_video ("ispdegrade noise=0 seed=3", GST_VIDEO_FORMAT_RGB, 64, 48, &info);
+  GstBuffer *in = make_test_frame (&info, 5);
+  for (int i = 0; i < 3; i++) {
+    gst_buffer_unref (gst_harness_push_and_pull (always, gst_buffer_ref (in)));
+    gst_buffer_unref (gst_harness_push_and_pull (later, gst_buffer_ref (in)));
+  }
+  GstElement *element = gst_harness_find_element (later, "ispdegrade");
+  g_object_set (element, "noise", 20.0, NULL);
+  gst_object_unref (element);
+  GstBuffer *a = gst_harness_push_and_pull (always, gst_buffer_ref (in));
+  GstBuffer *b = gst_harness_push_and_pull (later, gst_buffer_ref (in));
+  fail_unless_equals_float (max_abs_difference (&info, a, b), 0.0);
+  fail_unless (max_abs_difference (&info, a, in) > 0.0);
+  gst_buffer_unref (a);
+  gst_buffer_unref (b);
+  gst_buffer_unref (in);
+  gst_harness_teardown (always);
+  gst_harness_teardown (later);
 }
 GST_END_TEST;
 
@@ -121,7 +147,8 @@ ispdegrade_suite (void)
   tcase_set_timeout (tc, 120);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_every_format_and_odd_sizes);
-  tcase_add_test (tc, test_defaults_leave_rgb_untouched);
+  tcase_add_test (tc, test_defaults_pass_frames_through);
+  tcase_add_test (tc, test_noise_of_frame_n_ignores_earlier_settings);
   tcase_add_test (tc, test_same_seed_same_noise);
   tcase_add_test (tc, test_controller_drives_noise);
   tcase_add_test (tc, test_out_of_range_values_are_refused);
