@@ -122,7 +122,10 @@ def main():
     parser.add_argument("--eval-minutes", type=float, default=10)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--awgn-fraction", type=float, default=0.5,
-                        help="share of each batch with white Gaussian noise (the rest gets camera noise)")
+                        help="share of each batch with white Gaussian noise")
+    parser.add_argument("--structured-fraction", type=float, default=0.0,
+                        help="share of each batch with noise of random spatial and channel structure "
+                             "(the rest after AWGN and this gets camera noise)")
     parser.add_argument("--correlated-fraction", type=float, default=0.0,
                         help="share of camera-noise samples whose noise the simulated ISP left spatially correlated")
     parser.add_argument("--chroma-suppressed-fraction", type=float, default=0.0,
@@ -173,15 +176,19 @@ def main():
 
         clean = random_batch(train_images, args.batch, args.crop, rng)
         n_awgn = int(round(args.batch * args.awgn_fraction))
+        n_structured = int(round(args.batch * args.structured_fraction))
         noisy_awgn, sigma = synth.awgn(clean[:n_awgn], gen)
-        noisy_cam, target_cam = synth.camera_noise(clean[n_awgn:], gen,
+        noisy_structured, target_structured = synth.structured_noise(clean[n_awgn:n_awgn + n_structured], gen)
+        noisy_cam, target_cam = synth.camera_noise(clean[n_awgn + n_structured:], gen,
                                                    correlated_probability=args.correlated_fraction,
                                                    chroma_suppressed_probability=args.chroma_suppressed_fraction)
-        noisy = torch.cat([noisy_awgn, noisy_cam])
-        target = torch.cat([clean[:n_awgn], target_cam])
+        noisy_local = torch.cat([noisy_structured, noisy_cam])
+        target_local = torch.cat([target_structured, target_cam])
+        noisy = torch.cat([noisy_awgn, noisy_local])
+        target = torch.cat([clean[:n_awgn], target_local])
         lh, lw = args.crop // 8, args.crop // 8
         true_level = torch.cat([sigma.view(-1, 1, 1, 1).expand(n_awgn, 1, lh, lw),
-                                synth.local_noise_level(noisy_cam, target_cam)])
+                                synth.local_noise_level(noisy_local, target_local)])
 
         estimated = model.estimator(noisy)
         # Condition on the true level (jittered, as a user's setting would be) or on the
