@@ -10,6 +10,9 @@
 /* Caps every RGB/YUV element of the plugin accepts: the layouts USB cameras and decoders give. */
 #define NEURALISP_VIDEO_CAPS GST_VIDEO_CAPS_MAKE ("{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR, I420, NV12, YUY2 }")
 
+/* Element metadata key for an example launch line: gst-inspect-1.0 prints every key. */
+#define NEURALISP_METADATA_EXAMPLE "Example"
+
 /* Describes a mapped frame for the library; FALSE for a format the library does not know. */
 gboolean neuralisp_frame_view_from_gst (const GstVideoFrame * frame, neuralisp::FrameView * view);
 

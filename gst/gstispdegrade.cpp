@@ -211,6 +211,8 @@ gst_isp_degrade_class_init (GstIspDegradeClass * klass)
   gst_element_class_set_static_metadata (element_class, "Camera degradation simulator",
       "Filter/Effect/Video", "Adds reproducible blur, RAW sensor noise, Gaussian noise and JPEG artefacts",
       "neuralisp developers");
+  gst_element_class_add_static_metadata (element_class, NEURALISP_METADATA_EXAMPLE,
+      "gst-launch-1.0 videotestsrc ! ispdegrade camera-noise=0.5 jpeg-quality=70 ! videoconvert ! autovideosink");
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_isp_degrade_start);
   trans_class->before_transform = GST_DEBUG_FUNCPTR (gst_isp_degrade_before_transform);

@@ -239,6 +239,8 @@ gst_isp_denoise_class_init (GstIspDenoiseClass * klass)
   gst_element_class_set_static_metadata (element_class, "Neural camera denoiser",
       "Filter/Effect/Video", "Removes camera noise with a noise-level-conditioned neural network",
       "neuralisp developers");
+  gst_element_class_add_static_metadata (element_class, NEURALISP_METADATA_EXAMPLE,
+      "gst-launch-1.0 v4l2src ! videoconvert ! ispdenoise strength=1.5 ! videoconvert ! autovideosink");
 
   filter_class->default_model = gst_isp_denoise_default_model;
   filter_class->load = gst_isp_denoise_load;

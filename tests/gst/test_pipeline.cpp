@@ -124,6 +124,23 @@ GST_START_TEST (test_camera_chain_runs_to_eos)
 }
 GST_END_TEST;
 
+/* The example launch line each element shows in gst-inspect-1.0 must stay a valid pipeline. */
+GST_START_TEST (test_documented_examples_parse)
+{
+  for (const char *name : {"ispdenoise", "ispdegrade"}) {
+    GstElementFactory *factory = gst_element_factory_find (name);
+    fail_unless (factory != NULL);
+    const gchar *example = gst_element_factory_get_metadata (factory, "Example");
+    fail_unless (example != NULL && g_str_has_prefix (example, "gst-launch-1.0 "), "%s has no example", name);
+    GError *error = NULL;
+    GstElement *pipeline = gst_parse_launch (example + strlen ("gst-launch-1.0 "), &error);
+    fail_unless (pipeline != NULL && error == NULL, "%s: %s", example, error ? error->message : "");
+    gst_object_unref (pipeline);
+    gst_object_unref (factory);
+  }
+}
+GST_END_TEST;
+
 static Suite *
 pipeline_suite (void)
 {
@@ -135,6 +152,7 @@ pipeline_suite (void)
   tcase_add_test (tc, test_a_clean_photo_stays_clean);
   tcase_add_test (tc, test_camera_chain_runs_to_eos);
   tcase_add_test (tc, test_file_to_file);
+  tcase_add_test (tc, test_documented_examples_parse);
   return s;
 }
 
