@@ -280,6 +280,16 @@ std::vector<std::string> list_images(const std::string& dir) {
   return paths;
 }
 
+// Standard deviation of noisy - clean over all pixels and channels, on the 0-255 scale.
+double noise_std(const cv::Mat& noisy, const cv::Mat& clean) {
+  cv::Mat a, b, mean, stddev;
+  noisy.convertTo(a, CV_32FC3);
+  clean.convertTo(b, CV_32FC3);
+  const cv::Mat difference = a - b;
+  cv::meanStdDev(difference.reshape(1), mean, stddev);
+  return stddev.at<double>(0);
+}
+
 cv::Mat denoise(neuralisp::Denoiser& d, const cv::Mat& noisy_rgb, float level) {
   cv::Mat in = noisy_rgb.clone(), out(noisy_rgb.size(), CV_8UC3);
   d.process(view_of(in), view_of(out), {level, 1.0f});
@@ -356,9 +366,10 @@ int quality(const std::string& model, const std::string& datasets) {
     sidd_noisy.push_back(a);
     sidd_clean.push_back(b);
   }
-  double noisy_sum = 0, blind_sum = 0, est_sum = 0;
+  double noisy_sum = 0, blind_sum = 0, est_sum = 0, measured_sum = 0;
   for (size_t i = 0; i < sidd_noisy.size(); ++i) {
     noisy_sum += psnr(sidd_noisy[i], sidd_clean[i]);
+    measured_sum += noise_std(sidd_noisy[i], sidd_clean[i]);
     cv::Mat in = sidd_noisy[i].clone(), out(in.size(), CV_8UC3);
     neuralisp::DenoiseResult r;
     denoiser->process(view_of(in), view_of(out), {}, &r);
@@ -368,8 +379,9 @@ int quality(const std::string& model, const std::string& datasets) {
   std::string params;
   const double bilateral = best_bilateral(sidd_noisy, sidd_clean, &params);
   const double n = sidd_noisy.size();
-  std::printf("  SIDD pairs (%zu): noisy %.2f dB | blind %.2f dB (estimated sigma %.1f) | tuned bilateral %.2f dB (%s)\n",
-              sidd_noisy.size(), noisy_sum / n, blind_sum / n, est_sum / n, bilateral, params.c_str());
+  std::printf("  SIDD pairs (%zu): noisy %.2f dB | blind %.2f dB (estimated sigma %.1f, measured %.1f) | "
+              "tuned bilateral %.2f dB (%s)\n", sidd_noisy.size(), noisy_sum / n, blind_sum / n, est_sum / n,
+              measured_sum / n, bilateral, params.c_str());
   return 0;
 }
 
