@@ -87,21 +87,24 @@ def gaussian_blur(x, sigma):
     return F.conv2d(x, k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
 
 
+def mix_in_blotches(x, gen, min_sigma, max_sigma):
+    """Noise x [1,C,H,W] with a random share of its energy moved into blotches: a copy blurred at
+    a random sigma in [min_sigma, max_sigma] pixels, rescaled to x's std."""
+    blurred = gaussian_blur(x, min_sigma + (max_sigma - min_sigma) * float(torch.rand(1, generator=gen)))
+    blurred = blurred * (x.std() / blurred.std().clamp_min(1e-6))
+    share = float(torch.rand(1, generator=gen))
+    return math.sqrt(1 - share) * x + math.sqrt(share) * blurred
+
+
 def correlate_noise(noise, gen):
     """What a phone ISP's own denoising, sharpening and scaling leave behind: a mix of fine grain
     and blotches a few pixels wide, blotchier in chroma than in luma (SIDD's noise keeps about
     twice a white noise's std after 8x8 averaging). Keeps a random 50-100% of the original std."""
-    def blotchy(x, max_sigma):
-        blurred = gaussian_blur(x, 0.5 + (max_sigma - 0.5) * float(torch.rand(1, generator=gen)))
-        blurred = blurred * (x.std() / blurred.std().clamp_min(1e-6))
-        share = float(torch.rand(1, generator=gen))  # of the energy in the blotches
-        return math.sqrt(1 - share) * x + math.sqrt(share) * blurred
-
     out = noise.clone()
     for i in range(noise.shape[0]):
         luma = noise[i:i + 1].mean(dim=1, keepdim=True)
         chroma = noise[i:i + 1] - luma
-        mixed = blotchy(luma, 2.5) + blotchy(chroma, 4.0)
+        mixed = mix_in_blotches(luma, gen, 0.5, 2.5) + mix_in_blotches(chroma, gen, 0.5, 4.0)
         keep = 0.5 + 0.5 * float(torch.rand(1, generator=gen))
         out[i] = mixed[0] * (noise[i].std() / mixed.std().clamp_min(1e-6)) * keep
     return out
@@ -181,10 +184,7 @@ def structured_noise(clean, gen, max_sigma=50.0):
     n, _, h, w = clean.shape
     noise = torch.randn(clean.shape, generator=gen)
     for i in range(n):
-        blurred = gaussian_blur(noise[i:i + 1], 0.4 + 1.1 * float(torch.rand(1, generator=gen)))
-        blurred = blurred * (noise[i].std() / blurred.std().clamp_min(1e-6))
-        share = float(torch.rand(1, generator=gen))
-        noise[i] = math.sqrt(1 - share) * noise[i] + math.sqrt(share) * blurred[0]
+        noise[i] = mix_in_blotches(noise[i:i + 1], gen, 0.4, 1.5)[0]
     # Channel mixing from independent (c = 0) to nearly pure luma noise (c = 0.9), unequal gains.
     c = 0.9 * torch.rand(n, 1, 1, generator=gen)
     mixing = (1 - c) * torch.eye(3) + c * torch.full((3, 3), 1.0 / 3.0)
