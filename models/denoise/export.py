@@ -37,7 +37,14 @@ if __name__ == "__main__":
     parser.add_argument("checkpoint")
     parser.add_argument("--model", choices=sorted(net.CONFIGS), required=True)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--estimator", metavar="CHECKPOINT",
+                        help="take the noise estimator from this checkpoint: it does not depend on the "
+                             "denoiser, so both models can share one and report the same noise level")
     args = parser.parse_args()
     model = net.build(args.model)
     model.load_state_dict(torch.load(args.checkpoint)["model"])
+    if args.estimator:
+        prefix = "estimator."
+        estimator = {k[len(prefix):]: v for k, v in torch.load(args.estimator)["model"].items() if k.startswith(prefix)}
+        model.estimator.load_state_dict(estimator)
     export(model, args.model, args.out)

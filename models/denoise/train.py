@@ -79,6 +79,14 @@ def pad_to(x, multiple):
     return F.pad(x, (0, pw, 0, ph), mode="reflect"), h, w
 
 
+def load_matching(model, saved_state):
+    """Loads the saved parameters whose names and shapes match; returns the names of the rest."""
+    own = model.state_dict()
+    matching = {k: v for k, v in saved_state.items() if k in own and own[k].shape == v.shape}
+    model.load_state_dict(matching, strict=False)
+    return sorted(k for k in own if k not in matching)
+
+
 def psnr(a, b):
     mse = float(((a - b) ** 2).mean())
     return 10 * math.log10(1.0 / max(mse, 1e-12))
@@ -134,6 +142,9 @@ def main():
                         help="share of samples conditioned on the estimator's output instead of the true level")
     parser.add_argument("--photos", nargs="*", default=[],
                         help="glob patterns of more clean photos (e.g. from mate-backgrounds) to train on")
+    parser.add_argument("--only-estimator", action="store_true",
+                        help="train the noise estimator alone; its target does not depend on the denoiser, "
+                             "so a new estimator design needs no denoiser training")
     parser.add_argument("--init", help="checkpoint to start from when --out has none")
     parser.add_argument("--new-schedule", action="store_true",
                         help="with --init: keep weights and optimiser, restart the time budget")
@@ -146,17 +157,24 @@ def main():
     val_images = load_images(os.path.join(args.data, "val", "mcmaster18"))
 
     model = net.build(args.model)
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    trained = model.estimator if args.only_estimator else model
+    optimizer = torch.optim.Adam(trained.parameters(), lr=args.lr)
     checkpoint_path = os.path.join(args.out, "checkpoint.pt")
     state = {"step": 0, "elapsed": 0.0, "history": []}
     resume_from = checkpoint_path if os.path.exists(checkpoint_path) else args.init
     if resume_from:
         saved = torch.load(resume_from)
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
+        fresh = load_matching(model, saved["model"])
+        if fresh:
+            print(f"new parameters (not in {resume_from}): {', '.join(fresh)}", flush=True)
+        # Adam's moments only fit the parameters they were saved for.
+        same_parameters = len(saved["optimizer"]["state"]) == len(list(trained.parameters()))
+        if not fresh and same_parameters:
+            optimizer.load_state_dict(saved["optimizer"])
         state = saved["state"]
         if args.new_schedule and resume_from == args.init:
             state["elapsed"] = 0.0
+            state["schedule_start_step"] = state["step"]
         print(f"resumed from {resume_from} at step {state['step']}, {state['elapsed'] / 60:.1f} min into the budget",
               flush=True)
 
@@ -190,17 +208,22 @@ def main():
         true_level = torch.cat([sigma.view(-1, 1, 1, 1).expand(n_awgn, 1, lh, lw),
                                 synth.local_noise_level(noisy_local, target_local)])
 
-        estimated = model.estimator(noisy)
-        # Condition on the true level (jittered, as a user's setting would be) or on the
-        # network's own estimate, so that blind operation is what the denoiser is trained for.
-        use_estimate = (torch.rand(args.batch, 1, 1, 1, generator=gen) <
-                        args.estimate_fraction * min(1.0, state["step"] / 2000)).float()
-        jitter = 0.85 + 0.3 * torch.rand(args.batch, 1, 1, 1, generator=gen)
-        level = use_estimate * estimated.detach() + (1 - use_estimate) * true_level * jitter
-        out = model.denoise(noisy, level)
-        loss_image = F.l1_loss(out, target)
+        half = F.pixel_unshuffle(noisy, 2)
+        estimated = model.estimator(half)
         loss_level = F.l1_loss(estimated, true_level)
-        loss = loss_image + 2.0 * loss_level
+        if args.only_estimator:
+            loss_image = torch.zeros(())
+            loss = loss_level
+        else:
+            # Condition on the true level (jittered, as a user's setting would be) or on the
+            # network's own estimate, so that blind operation is what the denoiser is trained for.
+            # The share ramps up over each schedule's first steps, while a new estimator learns.
+            ramp = min(1.0, (state["step"] - state.get("schedule_start_step", 0)) / 2000)
+            use_estimate = (torch.rand(args.batch, 1, 1, 1, generator=gen) < args.estimate_fraction * ramp).float()
+            jitter = 0.85 + 0.3 * torch.rand(args.batch, 1, 1, 1, generator=gen)
+            level = use_estimate * estimated.detach() + (1 - use_estimate) * true_level * jitter
+            loss_image = F.l1_loss(model.denoise(noisy, half, level), target)
+            loss = loss_image + 2.0 * loss_level
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
