@@ -167,8 +167,8 @@ def main():
         fresh = load_matching(model, saved["model"])
         if fresh:
             print(f"new parameters (not in {resume_from}): {', '.join(fresh)}", flush=True)
-        # Adam's moments only fit the parameters they were saved for.
-        same_parameters = len(saved["optimizer"]["state"]) == len(list(trained.parameters()))
+        # Adam's moments only fit the parameters they were saved for (all, or the estimator's).
+        same_parameters = len(saved["optimizer"]["param_groups"][0]["params"]) == len(optimizer.param_groups[0]["params"])
         if not fresh and same_parameters:
             optimizer.load_state_dict(saved["optimizer"])
         state = saved["state"]
