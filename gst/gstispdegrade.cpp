@@ -48,18 +48,17 @@ enum
 struct GstIspDegradePrivate
 {
   neuralisp::DegradeParams params;  /* guarded by the object lock */
-  neuralisp::Degrader degrader;     /* streaming thread only */
   guint64 frames_seen = 0;          /* streaming thread: frames since start, passed through or not */
   guint64 frame_number = 0;         /* streaming thread: the current frame's index, for reproducible noise */
 };
 
 struct _GstIspDegrade
 {
-  GstVideoFilter parent;
+  GstIspFilter parent;
   GstIspDegradePrivate *priv;
 };
 
-G_DEFINE_TYPE_WITH_CODE (GstIspDegrade, gst_isp_degrade, GST_TYPE_VIDEO_FILTER,
+G_DEFINE_TYPE_WITH_CODE (GstIspDegrade, gst_isp_degrade, GST_TYPE_ISP_FILTER,
     GST_DEBUG_CATEGORY_INIT (gst_isp_degrade_debug, "ispdegrade", 0, "synthetic camera degradations"));
 GST_ELEMENT_REGISTER_DEFINE (ispdegrade, "ispdegrade", GST_RANK_NONE, GST_TYPE_ISP_DEGRADE);
 
@@ -125,7 +124,7 @@ static gboolean
 gst_isp_degrade_start (GstBaseTransform * trans)
 {
   GST_ISP_DEGRADE (trans)->priv->frames_seen = 0;
-  return TRUE;
+  return GST_BASE_TRANSFORM_CLASS (gst_isp_degrade_parent_class)->start (trans);
 }
 
 /* Frames are counted here, where passed-through frames count too, so that frame n gets the same
@@ -134,38 +133,42 @@ static void
 gst_isp_degrade_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
 {
   GstIspDegradePrivate *priv = GST_ISP_DEGRADE (trans)->priv;
-  neuralisp_sync_controlled_properties (trans, buffer);
   priv->frame_number = priv->frames_seen++;
-  gboolean neutral;
-  {
-    ObjectLock lock (trans);
-    const neuralisp::DegradeParams & p = priv->params;
-    neutral = p.noise == 0.0f && p.camera_noise == 0.0f && p.blur == 0.0f && p.jpeg_quality == 0;
-  }
-  neuralisp_set_passthrough (trans, neutral);
+  GST_BASE_TRANSFORM_CLASS (gst_isp_degrade_parent_class)->before_transform (trans, buffer);
 }
 
-static GstFlowReturn
-gst_isp_degrade_transform_frame (GstVideoFilter * filter, GstVideoFrame * in_frame, GstVideoFrame * out_frame)
+static gboolean
+gst_isp_degrade_is_neutral (GstIspFilter * filter)
 {
-  GstIspDegrade *self = GST_ISP_DEGRADE (filter);
-  neuralisp::FrameView in, out;
-  neuralisp::DegradeParams params;
+  const neuralisp::DegradeParams & p = GST_ISP_DEGRADE (filter)->priv->params;
+  return p.noise == 0.0f && p.camera_noise == 0.0f && p.blur == 0.0f && p.jpeg_quality == 0;
+}
 
-  if (!neuralisp_frame_view_from_gst (in_frame, &in) || !neuralisp_frame_view_from_gst (out_frame, &out)) {
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL), ("unsupported video format"));
-    return GST_FLOW_NOT_NEGOTIATED;
-  }
-  {
-    ObjectLock lock (self);
-    params = self->priv->params;
-  }
-  const neuralisp::Status status = self->priv->degrader.process (in, out, params, self->priv->frame_number);
+static gboolean
+gst_isp_degrade_create_processor (GstIspFilter * filter, std::unique_ptr<neuralisp::Processor> & processor)
+{
+  std::unique_ptr<neuralisp::Degrader> degrader;
+  const neuralisp::Status status = neuralisp::Degrader::create (degrader);
   if (!status.ok ()) {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Degrading a frame failed."), ("%s", status.message ().c_str ()));
-    return GST_FLOW_ERROR;
+    GST_ELEMENT_ERROR (filter, RESOURCE, FAILED, ("Could not start."), ("%s", status.message ().c_str ()));
+    return FALSE;
   }
-  return GST_FLOW_OK;
+  processor = std::move (degrader);
+  return TRUE;
+}
+
+static neuralisp::Status
+gst_isp_degrade_prepare (GstIspFilter * filter, neuralisp::Processor & processor)
+{
+  GstIspDegradePrivate *priv = GST_ISP_DEGRADE (filter)->priv;
+  neuralisp::DegradeParams params;
+  {
+    ObjectLock lock (filter);
+    params = priv->params;
+  }
+  auto & degrader = static_cast < neuralisp::Degrader & >(processor);
+  degrader.set_frame_number (priv->frame_number);
+  return degrader.set_params (params);
 }
 
 static void
@@ -181,7 +184,7 @@ gst_isp_degrade_class_init (GstIspDegradeClass * klass)
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
-  GstVideoFilterClass *filter_class = GST_VIDEO_FILTER_CLASS (klass);
+  GstIspFilterClass *filter_class = GST_ISP_FILTER_CLASS (klass);
   const GParamFlags live = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING);
 
@@ -216,7 +219,9 @@ gst_isp_degrade_class_init (GstIspDegradeClass * klass)
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_isp_degrade_start);
   trans_class->before_transform = GST_DEBUG_FUNCPTR (gst_isp_degrade_before_transform);
-  filter_class->transform_frame = GST_DEBUG_FUNCPTR (gst_isp_degrade_transform_frame);
+  filter_class->create_processor = GST_DEBUG_FUNCPTR (gst_isp_degrade_create_processor);
+  filter_class->is_neutral = GST_DEBUG_FUNCPTR (gst_isp_degrade_is_neutral);
+  filter_class->prepare = GST_DEBUG_FUNCPTR (gst_isp_degrade_prepare);
 }
 
 static void

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <gst/video/gstvideofilter.h>
+#include "gstispfilter.h"
 
 G_BEGIN_DECLS
 
 #define GST_TYPE_ISP_DEGRADE (gst_isp_degrade_get_type ())
-G_DECLARE_FINAL_TYPE (GstIspDegrade, gst_isp_degrade, GST, ISP_DEGRADE, GstVideoFilter)
+G_DECLARE_FINAL_TYPE (GstIspDegrade, gst_isp_degrade, GST, ISP_DEGRADE, GstIspFilter)
 
 GST_ELEMENT_REGISTER_DECLARE (ispdegrade);
 

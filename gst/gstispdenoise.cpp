@@ -7,9 +7,13 @@
  * read noise added in RAW and carried through a camera ISP (NERDS), mixed with white Gaussian
  * noise. The network is conditioned on a noise level (FFDNet-style); by default the level is
  * estimated from every frame. At most once a second the element posts an `ispdenoise-stats`
- * element message with `noise-level` (double: sigma on the 0-255 scale, estimated or given),
- * `estimated` (boolean), `strength` (double), `frames` (uint: frames since the last message) and
- * `mean-process-time` (guint64: nanoseconds per frame over those frames).
+ * element message with `frames` (uint: frames since the last message), `mean-process-time`
+ * (guint64: nanoseconds per frame over those frames) and, as doubles, the last frame's
+ * `noise-level` (sigma on the 0-255 scale, estimated or given), `estimated` (1 or 0),
+ * `strength`, and where its time went: `convert-in-ms`, `network-ms`, `convert-out-ms`.
+ *
+ * The network runs in bfloat16 where the CPU computes it natively (`precision=auto`, the
+ * default); frame conversion, the residual addition and the outputs stay float32.
  *
  * `strength` scales the level the network is told, so values below 1 keep more texture and
  * values above 1 smooth more; it can be changed while playing and bound to a GstController.
@@ -82,17 +86,15 @@ struct GstIspDenoisePrivate
       static_cast<float> (DEFAULT_PROP_STRENGTH) };
   GstIspDenoiseModel model = DEFAULT_PROP_MODEL;
 
-  /* Streaming state, created in start() and destroyed in stop(). */
-  std::unique_ptr<neuralisp::Denoiser> denoiser;
 };
 
 struct _GstIspDenoise
 {
-  GstIspFilter parent;
+  GstIspModelFilter parent;
   GstIspDenoisePrivate *priv;
 };
 
-G_DEFINE_TYPE_WITH_CODE (GstIspDenoise, gst_isp_denoise, GST_TYPE_ISP_FILTER,
+G_DEFINE_TYPE_WITH_CODE (GstIspDenoise, gst_isp_denoise, GST_TYPE_ISP_MODEL_FILTER,
     GST_DEBUG_CATEGORY_INIT (gst_isp_denoise_debug, "ispdenoise", 0, "neural camera-noise removal"));
 GST_ELEMENT_REGISTER_DEFINE (ispdenoise, "ispdenoise", GST_RANK_NONE, GST_TYPE_ISP_DENOISE);
 
@@ -145,7 +147,7 @@ gst_isp_denoise_get_property (GObject * object, guint prop_id, GValue * value, G
 }
 
 static std::string
-gst_isp_denoise_default_model (GstIspFilter * filter)
+gst_isp_denoise_default_model (GstIspModelFilter * filter)
 {
   GstIspDenoise *self = GST_ISP_DENOISE (filter);
   return self->priv->model == GST_ISP_DENOISE_MODEL_QUALITY ?
@@ -158,45 +160,29 @@ gst_isp_denoise_is_neutral (GstIspFilter * filter)
   return GST_ISP_DENOISE (filter)->priv->params.strength == 0.0f;
 }
 
-/* Threads and tile size are applied before every frame (they may change live), not here. */
 static neuralisp::Status
-gst_isp_denoise_load (GstIspFilter * filter, const neuralisp::ModelOptions & options)
+gst_isp_denoise_create (GstIspModelFilter *, const neuralisp::ModelOptions & options,
+    std::unique_ptr<neuralisp::Processor> & processor)
 {
-  GstIspDenoise *self = GST_ISP_DENOISE (filter);
   neuralisp::DenoiserOptions denoiser_options;
+  std::unique_ptr<neuralisp::Denoiser> denoiser;
 
   denoiser_options.model = options;
-  return neuralisp::Denoiser::create (denoiser_options, self->priv->denoiser);
-}
-
-static void
-gst_isp_denoise_unload (GstIspFilter * filter)
-{
-  GST_ISP_DENOISE (filter)->priv->denoiser.reset ();
+  const neuralisp::Status status = neuralisp::Denoiser::create (denoiser_options, denoiser);
+  processor = std::move (denoiser);
+  return status;
 }
 
 static neuralisp::Status
-gst_isp_denoise_process (GstIspFilter * filter, const neuralisp::FrameView & in,
-    const neuralisp::FrameView & out, const GstIspFilterRuntime & runtime, GstStructure * stats)
+gst_isp_denoise_prepare (GstIspFilter * filter, neuralisp::Processor & processor)
 {
   GstIspDenoise *self = GST_ISP_DENOISE (filter);
   neuralisp::DenoiseParams params;
-  neuralisp::DenoiseResult result;
-
   {
     ObjectLock lock (self);
     params = self->priv->params;
   }
-  neuralisp::Denoiser & denoiser = *self->priv->denoiser;
-  denoiser.set_threads (runtime.threads);
-  denoiser.set_tile_size (runtime.tile_size);
-  const neuralisp::Status status = denoiser.process (in, out, params, &result);
-  if (status.ok () && stats)
-    gst_structure_set (stats,
-        "noise-level", G_TYPE_DOUBLE, static_cast<double> (result.noise_level),
-        "estimated", G_TYPE_BOOLEAN, params.noise_level < 0.0f,
-        "strength", G_TYPE_DOUBLE, static_cast<double> (params.strength), NULL);
-  return status;
+  return static_cast < neuralisp::Denoiser & >(processor).set_params (params);
 }
 
 static void
@@ -212,6 +198,7 @@ gst_isp_denoise_class_init (GstIspDenoiseClass * klass)
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstIspFilterClass *filter_class = GST_ISP_FILTER_CLASS (klass);
+  GstIspModelFilterClass *model_filter_class = GST_ISP_MODEL_FILTER_CLASS (klass);
 
   gobject_class->set_property = gst_isp_denoise_set_property;
   gobject_class->get_property = gst_isp_denoise_get_property;
@@ -242,11 +229,10 @@ gst_isp_denoise_class_init (GstIspDenoiseClass * klass)
   gst_element_class_add_static_metadata (element_class, NEURALISP_METADATA_EXAMPLE,
       "gst-launch-1.0 v4l2src ! videoconvert ! ispdenoise strength=1.5 ! videoconvert ! autovideosink");
 
-  filter_class->default_model = gst_isp_denoise_default_model;
-  filter_class->load = gst_isp_denoise_load;
-  filter_class->unload = gst_isp_denoise_unload;
+  model_filter_class->default_model = gst_isp_denoise_default_model;
+  model_filter_class->create = gst_isp_denoise_create;
   filter_class->is_neutral = gst_isp_denoise_is_neutral;
-  filter_class->process = gst_isp_denoise_process;
+  filter_class->prepare = gst_isp_denoise_prepare;
 
   gst_type_mark_as_plugin_api (GST_TYPE_ISP_DENOISE_MODEL, (GstPluginAPIFlags) 0);
 }

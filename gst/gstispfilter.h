@@ -1,51 +1,40 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* GstIspFilter: the base of neuralisp's model-backed video filters.
+/* GstIspFilter: the base of neuralisp's video filters, with or without a model.
  *
- * It owns what every neural ISP element shares: the model file lookup and loading at
- * READY->PAUSED (failing with an error that names the file), the model-location, device,
- * threads, tile-size and post-messages properties, controller sync, per-frame timing and the
- * throttled statistics message. Subclasses own their libneuralisp processor and parameters. */
+ * It owns the per-frame plumbing every filter shares: frame views for libneuralisp, controller
+ * sync, pass-through at neutral settings, the processor's reset on flush, discontinuity and caps
+ * changes, runtime settings applied when they change, timing, latency and the throttled
+ * statistics message (post-messages property). Subclasses create their neuralisp::Processor and
+ * hand it their per-frame parameters; GstIspModelFilter adds the model properties. */
 #pragma once
 
 #include <gst/video/gstvideofilter.h>
 
-#include <string>
+#include <memory>
 
-#include <neuralisp/frame.h>
-#include <neuralisp/model.h>
+#include <neuralisp/processor.h>
 
 G_BEGIN_DECLS
 
 #define GST_TYPE_ISP_FILTER (gst_isp_filter_get_type ())
 G_DECLARE_DERIVABLE_TYPE (GstIspFilter, gst_isp_filter, GST, ISP_FILTER, GstVideoFilter)
 
-#define GST_TYPE_ISP_DEVICE (gst_isp_device_get_type ())
-GType gst_isp_device_get_type (void);
-
-/* Settings a subclass applies to its processor before each frame (they may change live). */
-struct GstIspFilterRuntime
-{
-  int threads;
-  int tile_size;
-};
-
 struct _GstIspFilterClass
 {
   GstVideoFilterClass parent_class;
 
-  /* File name of the model to use when model-location is unset, looked up on
-   * neuralisp::model_search_path(). Called with the object lock held. */
-  std::string (*default_model) (GstIspFilter * filter);
-  /* Creates the processor from a model file; the status message becomes the element error. */
-  neuralisp::Status (*load) (GstIspFilter * filter, const neuralisp::ModelOptions & options);
-  void (*unload) (GstIspFilter * filter);
+  /* Creates the processor at READY->PAUSED. On failure it posts an error naming the cause and
+   * returns FALSE. */
+  gboolean (*create_processor) (GstIspFilter * filter, std::unique_ptr<neuralisp::Processor> & processor);
   /* TRUE when the current settings leave frames unchanged, so that they pass through untouched.
    * Called with the object lock held. */
   gboolean (*is_neutral) (GstIspFilter * filter);
-  /* Processes one frame. When `stats` is not NULL a statistics message is due and the subclass
-   * adds its own fields to it. */
-  neuralisp::Status (*process) (GstIspFilter * filter, const neuralisp::FrameView & in,
-      const neuralisp::FrameView & out, const GstIspFilterRuntime & runtime, GstStructure * stats);
+  /* Hands the current per-frame parameters to the processor before a frame is processed (after
+   * the controller sync). */
+  neuralisp::Status (*prepare) (GstIspFilter * filter, neuralisp::Processor & processor);
+  /* Optional: fills the runtime settings and returns TRUE when they changed since the last call
+   * (object lock held). They are applied to the processor before the next frame. */
+  gboolean (*take_runtime_settings) (GstIspFilter * filter, neuralisp::RuntimeSettings * settings);
 };
 
 G_END_DECLS

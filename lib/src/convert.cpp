@@ -3,7 +3,11 @@
 // tested on its own; loops are written per format so that the compiler vectorises them.
 #include <algorithm>
 #include <cstring>
+#include <new>
+#include <string>
+#include <vector>
 
+#include "guard.h"
 #include "neuralisp/image.h"
 
 namespace neuralisp {
@@ -31,79 +35,12 @@ bool packed_layout(PixelFormat format, PackedLayout* layout) {
   }
 }
 
-bool is_yuv(PixelFormat format) {
-  return format == PixelFormat::kI420 || format == PixelFormat::kNV12 || format == PixelFormat::kYUY2;
-}
-
 bool is_bayer(PixelFormat format) { return format == PixelFormat::kBayer8 || format == PixelFormat::kBayer16; }
 
 inline std::uint8_t to_byte(float v) {
   v = v * 255.0f + 0.5f;
   v = v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v);
   return static_cast<std::uint8_t>(v);
-}
-
-template <int Bytes, int R, int G, int B>
-void packed_to_image(const FrameView& f, const ImageView& img) {
-  constexpr float kScale = 1.0f / 255.0f;
-  for (int y = 0; y < f.height; ++y) {
-    const std::uint8_t* src = f.planes[0] + y * f.strides[0];
-    float* dst = img.row(y);
-    for (int x = 0; x < f.width; ++x) {
-      dst[3 * x + 0] = src[Bytes * x + R] * kScale;
-      dst[3 * x + 1] = src[Bytes * x + G] * kScale;
-      dst[3 * x + 2] = src[Bytes * x + B] * kScale;
-    }
-  }
-}
-
-template <int Bytes, int R, int G, int B, int Extra>
-void image_to_packed(const ImageView& img, const FrameView& f, const FrameView* extra_source) {
-  for (int y = 0; y < f.height; ++y) {
-    const float* src = img.row(y);
-    std::uint8_t* dst = f.planes[0] + y * f.strides[0];
-    for (int x = 0; x < f.width; ++x) {
-      dst[Bytes * x + R] = to_byte(src[3 * x + 0]);
-      dst[Bytes * x + G] = to_byte(src[3 * x + 1]);
-      dst[Bytes * x + B] = to_byte(src[3 * x + 2]);
-    }
-    if constexpr (Extra >= 0) {
-      const std::uint8_t* extra = extra_source ? extra_source->planes[0] + y * extra_source->strides[0] : nullptr;
-      for (int x = 0; x < f.width; ++x) dst[Bytes * x + Extra] = extra ? extra[Bytes * x + Extra] : 255;
-    }
-  }
-}
-
-void convert_packed(const FrameView& f, const ImageView& img) {
-  switch (f.format) {
-    case PixelFormat::kRGB: packed_to_image<3, 0, 1, 2>(f, img); break;
-    case PixelFormat::kBGR: packed_to_image<3, 2, 1, 0>(f, img); break;
-    case PixelFormat::kRGBx:
-    case PixelFormat::kRGBA: packed_to_image<4, 0, 1, 2>(f, img); break;
-    case PixelFormat::kBGRx:
-    case PixelFormat::kBGRA: packed_to_image<4, 2, 1, 0>(f, img); break;
-    case PixelFormat::kxRGB:
-    case PixelFormat::kARGB: packed_to_image<4, 1, 2, 3>(f, img); break;
-    case PixelFormat::kxBGR:
-    case PixelFormat::kABGR: packed_to_image<4, 3, 2, 1>(f, img); break;
-    default: break;
-  }
-}
-
-void write_packed(const ImageView& img, const FrameView& f, const FrameView* extra) {
-  switch (f.format) {
-    case PixelFormat::kRGB: image_to_packed<3, 0, 1, 2, -1>(img, f, extra); break;
-    case PixelFormat::kBGR: image_to_packed<3, 2, 1, 0, -1>(img, f, extra); break;
-    case PixelFormat::kRGBx:
-    case PixelFormat::kRGBA: image_to_packed<4, 0, 1, 2, 3>(img, f, extra); break;
-    case PixelFormat::kBGRx:
-    case PixelFormat::kBGRA: image_to_packed<4, 2, 1, 0, 3>(img, f, extra); break;
-    case PixelFormat::kxRGB:
-    case PixelFormat::kARGB: image_to_packed<4, 1, 2, 3, 0>(img, f, extra); break;
-    case PixelFormat::kxBGR:
-    case PixelFormat::kABGR: image_to_packed<4, 3, 2, 1, 0>(img, f, extra); break;
-    default: break;
-  }
 }
 
 // Y'CbCr <-> R'G'B' for one colorimetry, in 8-bit code values.
@@ -166,48 +103,167 @@ std::uint8_t luma_code(const FrameView& f, int x, int y) {
   return f.planes[0][y * f.strides[0] + x];
 }
 
-void yuv_to_image(const FrameView& f, const ImageView& img) {
+// --- Reading frames: one row of f.width RGB pixels at a time. ---
+
+template <int Bytes, int R, int G, int B>
+void read_packed_row(const FrameView& f, const YuvCoefficients&, int y, float* dst) {
+  constexpr float kScale = 1.0f / 255.0f;
+  const std::uint8_t* src = f.planes[0] + y * f.strides[0];
+  for (int x = 0; x < f.width; ++x) {
+    dst[3 * x + 0] = src[Bytes * x + R] * kScale;
+    dst[3 * x + 1] = src[Bytes * x + G] * kScale;
+    dst[3 * x + 2] = src[Bytes * x + B] * kScale;
+  }
+}
+
+void read_yuv_row(const FrameView& f, const YuvCoefficients& k, int y, float* dst) {
+  for (int x = 0; x < f.width; ++x) {
+    const ChromaSite c = chroma_site(f, x, y);
+    k.to_rgb(luma_code(f, x, y), *c.u, *c.v, dst + 3 * x);
+  }
+}
+
+using RowReader = void (*)(const FrameView&, const YuvCoefficients&, int, float*);
+
+RowReader row_reader(PixelFormat format) {
+  switch (format) {
+    case PixelFormat::kRGB: return read_packed_row<3, 0, 1, 2>;
+    case PixelFormat::kBGR: return read_packed_row<3, 2, 1, 0>;
+    case PixelFormat::kRGBx:
+    case PixelFormat::kRGBA: return read_packed_row<4, 0, 1, 2>;
+    case PixelFormat::kBGRx:
+    case PixelFormat::kBGRA: return read_packed_row<4, 2, 1, 0>;
+    case PixelFormat::kxRGB:
+    case PixelFormat::kARGB: return read_packed_row<4, 1, 2, 3>;
+    case PixelFormat::kxBGR:
+    case PixelFormat::kABGR: return read_packed_row<4, 3, 2, 1>;
+    default: return read_yuv_row;
+  }
+}
+
+// Moves one row of RGB pixels (`padded_width` of them) into row y of an image in the layout
+// pixel_unshuffle(U) gives. U is a template parameter so that the common factors unroll.
+template <int U>
+void scatter_row(const float* row, int padded_width, const ImageView& img, int y) {
+  float* dst = img.row(y / U) + (y % U) * U;
+  for (int x = 0; x < padded_width; ++x) {
+    float* cell = dst + (x / U) * img.channels + x % U;
+    for (int c = 0; c < 3; ++c) cell[c * U * U] = row[3 * x + c];
+  }
+}
+
+void rgb_frame_to_image(const FrameView& f, const ImageView& img, int unshuffle) {
+  const int padded_width = img.width * unshuffle, padded_height = img.height * unshuffle;
+  const RowReader read = row_reader(f.format);
   const YuvCoefficients k(f.colorimetry);
+  std::vector<float> buffer(unshuffle == 1 ? 0 : static_cast<std::size_t>(padded_width) * 3);
+  for (int y = 0; y < padded_height; ++y) {
+    float* row = unshuffle == 1 ? img.row(y) : buffer.data();
+    read(f, k, std::min(y, f.height - 1), row);
+    for (int x = f.width; x < padded_width; ++x) std::copy(row + 3 * (f.width - 1), row + 3 * f.width, row + 3 * x);
+    if (unshuffle == 2)
+      scatter_row<2>(row, padded_width, img, y);
+    else if (unshuffle == 4)
+      scatter_row<4>(row, padded_width, img, y);
+    else if (unshuffle != 1)
+      for (int x = 0; x < padded_width; ++x)
+        for (int c = 0; c < 3; ++c)
+          img.row(y / unshuffle)[(x / unshuffle) * img.channels + c * unshuffle * unshuffle +
+                                 (y % unshuffle) * unshuffle + x % unshuffle] = row[3 * x + c];
+  }
+}
+
+// --- Writing frames: rows of RGB pixels gathered from an image in either layout. ---
+
+// Gives row y of the frame's pixels as f.width RGB floats. Rows of an unshuffled image are
+// gathered into one of two buffers, so that rows y and y + 1 are valid together (4:2:0 chroma).
+class RowGather {
+ public:
+  RowGather(const ImageView& img, int unshuffle, int width)
+      : img_(img), unshuffle_(unshuffle), width_(width) {
+    if (unshuffle > 1)
+      for (auto& b : buffers_) b.resize(static_cast<std::size_t>(width) * 3);
+  }
+  const float* row(int y) {
+    if (unshuffle_ == 1) return img_.row(y);
+    float* out = buffers_[y & 1].data();
+    const int u = unshuffle_;
+    const float* src = img_.row(y / u) + (y % u) * u;
+    for (int x = 0; x < width_; ++x) {
+      const float* cell = src + (x / u) * img_.channels + x % u;
+      for (int c = 0; c < 3; ++c) out[3 * x + c] = cell[c * u * u];
+    }
+    return out;
+  }
+
+ private:
+  ImageView img_;
+  int unshuffle_;
+  int width_;
+  std::vector<float> buffers_[2];
+};
+
+template <int Bytes, int R, int G, int B, int Extra>
+void write_packed_rows(RowGather& rows, const FrameView& f, const FrameView* extra_source) {
   for (int y = 0; y < f.height; ++y) {
-    float* dst = img.row(y);
+    const float* src = rows.row(y);
+    std::uint8_t* dst = f.planes[0] + y * f.strides[0];
     for (int x = 0; x < f.width; ++x) {
-      const ChromaSite c = chroma_site(f, x, y);
-      k.to_rgb(luma_code(f, x, y), *c.u, *c.v, dst + 3 * x);
+      dst[Bytes * x + R] = to_byte(src[3 * x + 0]);
+      dst[Bytes * x + G] = to_byte(src[3 * x + 1]);
+      dst[Bytes * x + B] = to_byte(src[3 * x + 2]);
+    }
+    if constexpr (Extra >= 0) {
+      const std::uint8_t* extra = extra_source ? extra_source->planes[0] + y * extra_source->strides[0] : nullptr;
+      for (int x = 0; x < f.width; ++x) dst[Bytes * x + Extra] = extra ? extra[Bytes * x + Extra] : 255;
     }
   }
 }
 
 // Chroma is the mean over the pixels a sample covers (2x2, or 2x1 for YUY2).
-void image_to_yuv(const ImageView& img, const FrameView& f) {
+void write_yuv_rows(RowGather& rows, const FrameView& f) {
   const YuvCoefficients k(f.colorimetry);
-  const bool vertical_pairs = f.format != PixelFormat::kYUY2;
-  for (int y = 0; y < f.height; ++y) {
-    const float* src = img.row(y);
-    for (int x = 0; x < f.width; ++x) {
-      const std::uint8_t code = k.y_code(k.luma(src + 3 * x));
-      if (f.format == PixelFormat::kYUY2)
-        f.planes[0][y * f.strides[0] + 2 * x] = code;
-      else
-        f.planes[0][y * f.strides[0] + x] = code;
-    }
-  }
-  const int rows_per_sample = vertical_pairs ? 2 : 1;
+  const int rows_per_sample = f.format == PixelFormat::kYUY2 ? 1 : 2;
   for (int y = 0; y < f.height; y += rows_per_sample) {
+    const int pair = std::min(rows_per_sample, f.height - y);
+    const float* src[2] = {rows.row(y), pair > 1 ? rows.row(y + 1) : nullptr};
+    for (int dy = 0; dy < pair; ++dy)
+      for (int x = 0; x < f.width; ++x) {
+        const std::uint8_t code = k.y_code(k.luma(src[dy] + 3 * x));
+        if (f.format == PixelFormat::kYUY2)
+          f.planes[0][(y + dy) * f.strides[0] + 2 * x] = code;
+        else
+          f.planes[0][(y + dy) * f.strides[0] + x] = code;
+      }
     for (int x = 0; x < f.width; x += 2) {
       float sum[3] = {0, 0, 0};
       int n = 0;
-      for (int dy = 0; dy < rows_per_sample && y + dy < f.height; ++dy) {
-        const float* src = img.row(y + dy);
-        for (int dx = 0; dx < 2 && x + dx < f.width; ++dx, ++n) {
-          for (int c = 0; c < 3; ++c) sum[c] += src[3 * (x + dx) + c];
-        }
-      }
+      for (int dy = 0; dy < pair; ++dy)
+        for (int dx = 0; dx < 2 && x + dx < f.width; ++dx, ++n)
+          for (int c = 0; c < 3; ++c) sum[c] += src[dy][3 * (x + dx) + c];
       const float r = sum[0] / n, g = sum[1] / n, b = sum[2] / n;
       const float luma = k.kr * r + k.kg * g + k.kb * b;
       const ChromaSite site = chroma_site(f, x, y);
       *site.u = k.cb_code(b, luma);
       *site.v = k.cr_code(r, luma);
     }
+  }
+}
+
+void image_to_rgb_frame(const ImageView& img, const FrameView& f, int unshuffle, const FrameView* extra) {
+  RowGather rows(img, unshuffle, f.width);
+  switch (f.format) {
+    case PixelFormat::kRGB: write_packed_rows<3, 0, 1, 2, -1>(rows, f, extra); break;
+    case PixelFormat::kBGR: write_packed_rows<3, 2, 1, 0, -1>(rows, f, extra); break;
+    case PixelFormat::kRGBx:
+    case PixelFormat::kRGBA: write_packed_rows<4, 0, 1, 2, 3>(rows, f, extra); break;
+    case PixelFormat::kBGRx:
+    case PixelFormat::kBGRA: write_packed_rows<4, 2, 1, 0, 3>(rows, f, extra); break;
+    case PixelFormat::kxRGB:
+    case PixelFormat::kARGB: write_packed_rows<4, 1, 2, 3, 0>(rows, f, extra); break;
+    case PixelFormat::kxBGR:
+    case PixelFormat::kABGR: write_packed_rows<4, 3, 2, 1, 0>(rows, f, extra); break;
+    default: write_yuv_rows(rows, f); break;
   }
 }
 
@@ -227,8 +283,11 @@ BayerSites bayer_sites(BayerPattern pattern) {
   return {{0, 1, 0, 1}, {0, 0, 1, 1}};
 }
 
-// A photosite outside an odd-sized frame borrows the same colour from the previous cell.
-inline int existing(int coordinate, int size) { return coordinate < size ? coordinate : std::max(coordinate - 2, 0); }
+// A photosite outside the frame (an odd size, or an image padded for a network's alignment)
+// borrows the same colour from the last cell that has it.
+inline int existing(int coordinate, int size) {
+  return coordinate < size ? coordinate : coordinate - 2 * ((coordinate - size) / 2 + 1);
+}
 
 void bayer_to_image(const FrameView& f, const ImageView& img) {
   const BayerSites s = bayer_sites(f.bayer);
@@ -281,11 +340,14 @@ void image_to_bayer(const ImageView& img, const FrameView& f) {
   }
 }
 
-Status check_image(const FrameView& frame, const ImageView& image) {
-  const ImageSize want = image_size_for(frame.format, frame.width, frame.height);
-  if (image.data == nullptr || image.width != want.width || image.height != want.height ||
-      image.channels != want.channels || image.row_stride < static_cast<std::ptrdiff_t>(want.width) * want.channels)
-    return Status::Error(ErrorCode::kInvalidArgument, "image does not match the frame's size and channels");
+// The image must cover the frame (in the layout `unshuffle` gives) and may be larger: padding.
+Status check_image(const FrameView& frame, const ImageView& image, int unshuffle) {
+  if (unshuffle < 1 || (is_bayer(frame.format) && unshuffle != 1))
+    return Status::Error(ErrorCode::kInvalidArgument, "unshuffle must be >= 1, and 1 for Bayer frames");
+  const ImageSize want = image_size_for(frame.format, frame.width, frame.height, unshuffle);
+  if (image.data == nullptr || image.width < want.width || image.height < want.height ||
+      image.channels != want.channels || image.row_stride < static_cast<std::ptrdiff_t>(image.width) * want.channels)
+    return Status::Error(ErrorCode::kInvalidArgument, "image does not cover the frame, or has the wrong channels");
   return Status::Ok();
 }
 
@@ -304,9 +366,9 @@ int packed_pixel_bytes(PixelFormat format) {
   return packed_layout(format, &layout) ? layout.bytes : 0;
 }
 
-ImageSize image_size_for(PixelFormat format, int width, int height) {
+ImageSize image_size_for(PixelFormat format, int width, int height, int unshuffle) {
   if (is_bayer(format)) return {(width + 1) / 2, (height + 1) / 2, 4};
-  return {width, height, 3};
+  return {(width + unshuffle - 1) / unshuffle, (height + unshuffle - 1) / unshuffle, 3 * unshuffle * unshuffle};
 }
 
 Status validate_frame(const FrameView& f) {
@@ -334,10 +396,20 @@ Status validate_frame(const FrameView& f) {
   return Status::Ok();
 }
 
-void Image::resize(int width, int height, int channels) {
+Status Image::resize(int width, int height, int channels) {
+  if (width < 0 || height < 0 || channels < 0)
+    return Status::Error(ErrorCode::kInvalidArgument, "image size must not be negative");
   const std::size_t needed = static_cast<std::size_t>(width) * height * channels;
-  if (storage_.size() < needed) storage_.resize(needed);
+  if (storage_.size() < needed) {
+    try {
+      storage_.resize(needed);
+    } catch (const std::exception&) {
+      return Status::Error(ErrorCode::kRuntime, "out of memory for a " + std::to_string(width) + "x" +
+                                                    std::to_string(height) + " image");
+    }
+  }
   view_ = {storage_.data(), width, height, channels, static_cast<std::ptrdiff_t>(width) * channels};
+  return Status::Ok();
 }
 
 ImageView crop(const ImageView& image, int x, int y, int width, int height) {
@@ -348,35 +420,35 @@ ImageView crop(const ImageView& image, int x, int y, int width, int height) {
   return v;
 }
 
-Status frame_to_image(const FrameView& frame, const ImageView& image) {
+Status frame_to_image(const FrameView& frame, const ImageView& image, int unshuffle) {
   Status status = validate_frame(frame);
   if (!status.ok()) return status;
-  status = check_image(frame, image);
+  status = check_image(frame, image, unshuffle);
   if (!status.ok()) return status;
-  if (is_yuv(frame.format))
-    yuv_to_image(frame, image);
-  else if (is_bayer(frame.format))
-    bayer_to_image(frame, image);
-  else
-    convert_packed(frame, image);
-  return Status::Ok();
+  return guarded("converting a frame", [&] {
+    if (is_bayer(frame.format))
+      bayer_to_image(frame, image);
+    else
+      rgb_frame_to_image(frame, image, unshuffle);
+    return Status::Ok();
+  });
 }
 
-Status image_to_frame(const ImageView& image, const FrameView& frame, const FrameView* alpha_source) {
+Status image_to_frame(const ImageView& image, const FrameView& frame, int unshuffle, const FrameView* alpha_source) {
   Status status = validate_frame(frame);
   if (!status.ok()) return status;
-  status = check_image(frame, image);
+  status = check_image(frame, image, unshuffle);
   if (!status.ok()) return status;
   if (alpha_source && (alpha_source->format != frame.format || alpha_source->width != frame.width ||
                        alpha_source->height != frame.height))
     return Status::Error(ErrorCode::kInvalidArgument, "alpha source differs from the frame in format or size");
-  if (is_yuv(frame.format))
-    image_to_yuv(image, frame);
-  else if (is_bayer(frame.format))
-    image_to_bayer(image, frame);
-  else
-    write_packed(image, frame, alpha_source);
-  return Status::Ok();
+  return guarded("writing a frame", [&] {
+    if (is_bayer(frame.format))
+      image_to_bayer(image, frame);
+    else
+      image_to_rgb_frame(image, frame, unshuffle, alpha_source);
+    return Status::Ok();
+  });
 }
 
 }  // namespace neuralisp

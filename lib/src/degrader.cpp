@@ -148,33 +148,52 @@ Status jpeg_round_trip(cv::Mat& rgb, int quality) {
 
 
 struct Degrader::Impl {
+  DegradeParams params;
+  std::uint64_t frame_number = 0;
   Image image;
 };
 
-Degrader::Degrader() : impl_(std::make_unique<Impl>()) {}
+Degrader::Degrader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Degrader::~Degrader() = default;
 
-Status Degrader::process(const FrameView& input, const FrameView& output, const DegradeParams& p,
-                         std::uint64_t frame_number) {
+Status Degrader::create(std::unique_ptr<Degrader>& degrader) {
+  return guarded("creating the degrader", [&] {
+    degrader.reset(new Degrader(std::make_unique<Impl>()));
+    return Status::Ok();
+  });
+}
+
+Status Degrader::set_params(const DegradeParams& p) {
+  if (!(p.noise >= 0.0f) || !(p.camera_noise >= 0.0f) || p.camera_noise > 1.0f || !(p.blur >= 0.0f) ||
+      p.jpeg_quality < 0 || p.jpeg_quality > 100)
+    return Status::Error(ErrorCode::kInvalidArgument, "degradation parameter out of range");
+  impl_->params = p;
+  return Status::Ok();
+}
+
+void Degrader::set_frame_number(std::uint64_t frame_number) noexcept { impl_->frame_number = frame_number; }
+
+void Degrader::reset() noexcept { impl_->frame_number = 0; }
+
+Status Degrader::process(const FrameView& input, const std::vector<FrameView>& outputs) {
+  if (outputs.size() != 1) return Status::Error(ErrorCode::kInvalidArgument, "the degrader writes one output frame");
+  const FrameView& output = outputs[0];
   if (input.format != output.format || input.width != output.width || input.height != output.height)
     return Status::Error(ErrorCode::kInvalidArgument, "input and output frames differ in format or size");
   if (input.format == PixelFormat::kBayer8 || input.format == PixelFormat::kBayer16)
     return Status::Error(ErrorCode::kUnsupported, "the degrader takes RGB or YUV frames, not Bayer");
-  if (p.noise < 0.0f || p.camera_noise < 0.0f || p.camera_noise > 1.0f || p.blur < 0.0f || p.jpeg_quality < 0 ||
-      p.jpeg_quality > 100)
-    return Status::Error(ErrorCode::kInvalidArgument, "degradation parameter out of range");
-
-  return guarded("degrading a frame", [&] { return degrade(input, output, p, frame_number); });
+  return guarded("degrading a frame", [&] { return degrade(input, output); });
 }
 
-Status Degrader::degrade(const FrameView& input, const FrameView& output, const DegradeParams& p,
-                         std::uint64_t frame_number) {
-  impl_->image.resize(input.width, input.height, 3);
+Status Degrader::degrade(const FrameView& input, const FrameView& output) {
+  const DegradeParams& p = impl_->params;
+  Status status = impl_->image.resize(input.width, input.height, 3);
+  if (!status.ok()) return status;
   const ImageView view = impl_->image.view();
-  Status status = frame_to_image(input, view);
+  status = frame_to_image(input, view);
   if (!status.ok()) return status;
   cv::Mat rgb(view.height, view.width, CV_32FC3, view.data, view.row_stride * sizeof(float));
-  cv::RNG rng(splitmix64(p.seed ^ splitmix64(frame_number)));
+  cv::RNG rng(splitmix64(p.seed ^ splitmix64(impl_->frame_number)));
 
   if (p.blur > 0.0f) cv::GaussianBlur(rgb, rgb, cv::Size(0, 0), p.blur, p.blur, cv::BORDER_REPLICATE);
   if (p.camera_noise > 0.0f) add_camera_noise(rgb, p.camera_noise, rng);
@@ -187,7 +206,7 @@ Status Degrader::degrade(const FrameView& input, const FrameView& output, const 
     status = jpeg_round_trip(rgb, p.jpeg_quality);
     if (!status.ok()) return status;
   }
-  return image_to_frame(view, output, &input);
+  return image_to_frame(view, output, 1, &input);
 }
 
 }  // namespace neuralisp

@@ -1,89 +1,144 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "neuralisp/denoiser.h"
 
+#include <chrono>
+#include <numeric>
+
 #include "guard.h"
 #include "tiling.h"
 
 namespace neuralisp {
 namespace {
 
-// Extends the valid w x h part of `image` to its full (aligned) size by repeating the last
-// column and row; works down to 1x1 frames, where mirroring would not.
-void replicate_edges(const ImageView& image, int w, int h) {
-  const int c = image.channels;
-  for (int y = 0; y < h; ++y) {
-    float* row = image.row(y);
-    for (int x = w; x < image.width; ++x)
-      for (int k = 0; k < c; ++k) row[x * c + k] = row[(w - 1) * c + k];
-  }
-  for (int y = h; y < image.height; ++y) std::copy(image.row(h - 1), image.row(h - 1) + image.width * c, image.row(y));
+int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+using Clock = std::chrono::steady_clock;
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
+double mean_of(const ImageView& v) {
+  double sum = 0.0;
+  for (int y = 0; y < v.height; ++y) {
+    const float* row = v.row(y);
+    sum = std::accumulate(row, row + v.width * v.channels, sum);
+  }
+  return sum / (static_cast<double>(v.width) * v.height * v.channels);
+}
 
 }  // namespace
 
 struct Denoiser::Impl {
   std::unique_ptr<Model> model;
-  int tile_size = 0;
+  RuntimeSettings runtime;
+  DenoiseParams params;
   Image input;
-  Image blend;
-  Image weights;
-  std::vector<float> scalars;
+  Tiler tiler;
+  std::vector<Value> inputs;
+  std::vector<Value> outputs;
+  std::vector<ImageView> images;
+  float noise_level = 0.0f;
+  // Where the last frame's time went, in milliseconds.
+  double convert_in_ms = 0.0, network_ms = 0.0, convert_out_ms = 0.0;
 };
 
 Denoiser::Denoiser(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Denoiser::~Denoiser() = default;
 
 Status Denoiser::create(const DenoiserOptions& options, std::unique_ptr<Denoiser>& denoiser) {
-  return guarded("creating the denoiser", [&] { return create_unguarded(options, denoiser); });
+  return guarded("creating the denoiser", [&]() -> Status {
+    auto impl = std::make_unique<Impl>();
+    Status status = Model::load(options.model, impl->model);
+    if (!status.ok()) return status;
+    const ModelInfo& info = impl->model->info();
+    const MethodSpec* forward = info.method("forward");
+    const bool fits = info.task == "denoise" && forward && forward->inputs.size() == 3 &&
+                      forward->inputs[0].kind == ValueKind::kImage && forward->inputs[0].channels == 3 &&
+                      forward->outputs.size() == 2 && forward->outputs[0].kind == ValueKind::kImage &&
+                      forward->outputs[0].scale == 1.0f && forward->outputs[1].kind == ValueKind::kMap;
+    if (!fits)
+      return Status::Error(ErrorCode::kInvalidModel, "model '" + options.model.path + "' is a '" + info.task +
+                                                         "' model, not a denoiser of the expected signature");
+    denoiser.reset(new Denoiser(std::move(impl)));
+    denoiser->configure(options.runtime);
+    return Status::Ok();
+  });
 }
 
-Status Denoiser::create_unguarded(const DenoiserOptions& options, std::unique_ptr<Denoiser>& denoiser) {
-  auto impl = std::make_unique<Impl>();
-  Status status = Model::load(options.model, impl->model);
-  if (!status.ok()) return status;
-  const ModelInfo& info = impl->model->info();
-  if (info.task != "denoise" || info.channels != 3 || info.inputs.size() != 3)
-    return Status::Error(ErrorCode::kInvalidModel,
-                         "model '" + options.model.path + "' is a '" + info.task + "' model, not a denoiser");
-  impl->tile_size = options.tile_size;
-  denoiser.reset(new Denoiser(std::move(impl)));
+Status Denoiser::set_params(const DenoiseParams& params) {
+  if (!(params.strength >= 0.0f) || !(params.noise_level <= 255.0f))
+    return Status::Error(ErrorCode::kInvalidArgument, "strength must be >= 0 and noise level <= 255");
+  impl_->params = params;
   return Status::Ok();
 }
 
-void Denoiser::set_threads(int threads) { impl_->model->set_threads(threads); }
-void Denoiser::set_tile_size(int tile_size) { impl_->tile_size = tile_size; }
+void Denoiser::configure(const RuntimeSettings& settings) noexcept {
+  impl_->runtime = settings;
+  impl_->model->set_threads(settings.threads);
+}
 
-Status Denoiser::process(const FrameView& input, const FrameView& output, const DenoiseParams& params,
-                         DenoiseResult* result) {
+void Denoiser::reset() noexcept {
+  impl_->noise_level = 0.0f;
+  impl_->convert_in_ms = impl_->network_ms = impl_->convert_out_ms = 0.0;
+}
+
+Statistics Denoiser::statistics() const noexcept {
+  try {
+    return {{"noise-level", impl_->noise_level},
+            {"estimated", impl_->params.noise_level < 0.0f ? 1.0 : 0.0},
+            {"strength", impl_->params.strength},
+            {"convert-in-ms", impl_->convert_in_ms},
+            {"network-ms", impl_->network_ms},
+            {"convert-out-ms", impl_->convert_out_ms}};
+  } catch (...) {
+    return {};
+  }
+}
+
+const ModelInfo* Denoiser::model_info() const noexcept { return &impl_->model->info(); }
+
+float Denoiser::noise_level() const noexcept { return impl_->noise_level; }
+
+Status Denoiser::process(const FrameView& input, const std::vector<FrameView>& outputs) {
+  if (outputs.size() != 1) return Status::Error(ErrorCode::kInvalidArgument, "the denoiser writes one output frame");
+  const FrameView& output = outputs[0];
   if (input.format != output.format || input.width != output.width || input.height != output.height)
     return Status::Error(ErrorCode::kInvalidArgument, "input and output frames differ in format or size");
   if (input.format == PixelFormat::kBayer8 || input.format == PixelFormat::kBayer16)
     return Status::Error(ErrorCode::kUnsupported, "the denoiser takes RGB or YUV frames, not Bayer");
-  if (!(params.strength >= 0.0f) || params.noise_level > 255.0f)
-    return Status::Error(ErrorCode::kInvalidArgument, "strength must be >= 0 and noise level <= 255");
-  return guarded("denoising a frame", [&] { return denoise(input, output, params, result); });
+  return guarded("denoising a frame", [&] { return denoise(input, output); });
 }
 
-Status Denoiser::denoise(const FrameView& input, const FrameView& output, const DenoiseParams& params,
-                         DenoiseResult* result) {
+Status Denoiser::denoise(const FrameView& input, const FrameView& output) {
+  Impl& d = *impl_;
+  const ModelInfo& info = d.model->info();
+  const int u = info.unshuffle, align = info.alignment;
+  const Clock::time_point start = Clock::now();
+  Status status = d.input.resize(round_up(input.width, align) / u, round_up(input.height, align) / u, 3 * u * u);
+  if (!status.ok()) return status;
+  status = frame_to_image(input, d.input.view(), u);
+  if (!status.ok()) return status;
 
-  const int align = impl_->model->info().alignment;
-  impl_->input.resize(round_up(input.width, align), round_up(input.height, align), 3);
-  const ImageView padded = impl_->input.view();
-  Status status = frame_to_image(input, crop(padded, 0, 0, input.width, input.height));
+  const bool estimate = d.params.noise_level < 0.0f;
+  d.inputs.assign({Value(), Value::of_scalar(estimate ? -1.0f : d.params.noise_level / 255.0f),
+                   Value::of_scalar(d.params.strength)});
+  const TileFunction run_tile = [&d](const ImageView& tile, std::vector<ImageView>& images) -> Status {
+    d.inputs[0] = Value::of_image(tile);
+    Status s = d.model->run("forward", d.inputs, d.outputs);
+    if (!s.ok()) return s;
+    images.assign({d.outputs[0].image, d.outputs[1].image});
+    return Status::Ok();
+  };
+  const Clock::time_point converted = Clock::now();
+  status = d.tiler.run(d.input.view(), {u, align, info.overlap, d.runtime.tile_size}, run_tile, &d.images);
   if (!status.ok()) return status;
-  replicate_edges(padded, input.width, input.height);
-
-  const bool estimate = params.noise_level < 0.0f;
-  impl_->scalars = {estimate ? -1.0f : params.noise_level / 255.0f, params.strength};
-  TiledRun run;
-  status = run_tiled(*impl_->model, padded, impl_->scalars, impl_->tile_size, impl_->blend, impl_->weights, &run);
+  const Clock::time_point inferred = Clock::now();
+  status = image_to_frame(d.images[0], output, u, &input);
   if (!status.ok()) return status;
-  status = image_to_frame(crop(run.image, 0, 0, input.width, input.height), output, &input);
-  if (!status.ok()) return status;
-  if (result) result->noise_level = estimate ? run.output_means.at(0) * 255.0f : params.noise_level;
+  d.convert_in_ms = ms_between(start, converted);
+  d.network_ms = ms_between(converted, inferred);
+  d.convert_out_ms = ms_between(inferred, Clock::now());
+  d.noise_level = estimate ? static_cast<float>(mean_of(d.images[1]) * 255.0) : d.params.noise_level;
   return Status::Ok();
 }
 

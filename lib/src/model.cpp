@@ -1,48 +1,41 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The one translation unit that includes torch: TorchScript loading, validation and inference.
-#include <malloc.h>
+// The one translation unit that includes torch: TorchScript loading, precision, validation and
+// inference for every model any processor runs.
+#include <cpuid.h>
 
 #include <torch/cuda.h>
 #include <ATen/Parallel.h>
 #include <torch/script.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
 
 #include "guard.h"
 #include "neuralisp/model.h"
+#include "tensor_pool.h"
 
 namespace neuralisp {
+
+class Features {
+ public:
+  Features(torch::jit::IValue value, int frame_width, int frame_height)
+      : value(std::move(value)), frame_width(frame_width), frame_height(frame_height) {}
+  torch::jit::IValue value;
+  int frame_width;   // the frame the features were computed from, in pixels
+  int frame_height;
+};
+
 namespace {
 
 constexpr const char* kMetaRecord = "neuralisp.meta";
-constexpr const char* kMetaFormat = "neuralisp-model/1";
-
-// A forward pass allocates and frees ~100 MB of intermediates. With glibc's defaults those large
-// blocks are mmap()ed and returned to the kernel every frame, and re-faulting them made a 27 ms
-// pass take up to 180 ms on the target VMs. Keeping freed memory in the heap makes frame times
-// steady; the process footprint then stays at its high-water mark, which is what a video
-// pipeline wants anyway.
-// The thresholds only govern the main arena. A streaming thread gets an arena of its own, made
-// of heaps of at most 64 MB that a 720p pass does not fit in, so its large blocks were mmap()ed
-// anyway: up to 11,000 page faults per 1280x720 frame, against none in the main arena. One arena
-// for all threads keeps them in the main heap; a pass makes a few dozen allocations, so
-// contention on its lock does not matter. A thread that allocated before the first model load
-// keeps its own arena; a pipeline's streaming threads start after its elements have loaded
-// their models, as state changes run from the sinks upstream.
-void keep_freed_memory_for_reuse() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    mallopt(M_ARENA_MAX, 1);
-    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);  // glibc's upper limit for this setting
-    mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
-    mallopt(M_TOP_PAD, 16 * 1024 * 1024);
-  });
-}
+constexpr const char* kMetaFormat = "neuralisp-model/2";
 
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;
@@ -63,60 +56,116 @@ bool parse_int(const std::string& text, int* value) {
   }
 }
 
-bool parse_floats(const std::string& text, std::vector<float>* values) {
-  values->clear();
-  for (const std::string& part : split(text, ',')) {
-    try {
-      std::size_t used = 0;
-      values->push_back(std::stof(part, &used));
-      if (used != part.size()) return false;
-    } catch (const std::exception&) {
-      return false;
-    }
+bool parse_float(const std::string& text, float* value) {
+  try {
+    std::size_t used = 0;
+    *value = std::stof(text, &used);
+    return used == text.size() && std::isfinite(*value);
+  } catch (const std::exception&) {
+    return false;
   }
-  return true;
 }
 
 Status invalid(const std::string& path, const std::string& why) {
   return Status::Error(ErrorCode::kInvalidModel, "model '" + path + "' " + why);
 }
 
-// Output geometry the metadata promises, checked on the probe run.
-struct OutputShape {
-  int channels;
-  float scale;  // output size = input size * scale
-};
+// One value of a method signature: name:kind[/N[xM...]][@scale][=default[;default...]]
+bool parse_value(const std::string& text, bool is_input, ValueSpec* spec) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  spec->name = text.substr(0, colon);
+  std::string rest = text.substr(colon + 1);
+  std::string defaults;
+  if (const auto eq = rest.find('='); eq != std::string::npos) {
+    defaults = rest.substr(eq + 1);
+    rest = rest.substr(0, eq);
+  }
+  if (const auto at = rest.find('@'); at != std::string::npos) {
+    if (!parse_float(rest.substr(at + 1), &spec->scale) || spec->scale <= 0.0f) return false;
+    rest = rest.substr(0, at);
+  }
+  std::string dims;
+  if (const auto slash = rest.find('/'); slash != std::string::npos) {
+    dims = rest.substr(slash + 1);
+    rest = rest.substr(0, slash);
+  }
+  for (const std::string& d : split(dims, 'x')) {
+    int n = 0;
+    if (!parse_int(d, &n) || n < 1) return false;
+    spec->shape.push_back(n);
+  }
+  for (const std::string& d : split(defaults, ';')) {
+    float v = 0.0f;
+    if (!parse_float(d, &v)) return false;
+    spec->defaults.push_back(v);
+  }
+  static const std::map<std::string, ValueKind> kinds{
+      {"image", ValueKind::kImage}, {"map", ValueKind::kMap},       {"scalar", ValueKind::kScalar},
+      {"vector", ValueKind::kVector}, {"tensor", ValueKind::kTensor}, {"features", ValueKind::kFeatures}};
+  const auto kind = kinds.find(rest);
+  if (kind == kinds.end()) return false;
+  spec->kind = kind->second;
+  switch (spec->kind) {
+    case ValueKind::kImage:
+    case ValueKind::kMap:
+      if (spec->shape.size() != 1) return false;
+      spec->channels = spec->shape[0];
+      spec->shape.clear();
+      return true;
+    case ValueKind::kScalar:
+      return is_input && spec->shape.empty() && spec->defaults.size() == 1;
+    case ValueKind::kVector:
+      return is_input && spec->shape.size() == 1 && spec->defaults.size() == static_cast<std::size_t>(spec->shape[0]);
+    case ValueKind::kTensor:
+      return !is_input && !spec->shape.empty();
+    case ValueKind::kFeatures:
+      return spec->shape.empty();
+  }
+  return false;
+}
 
-Status parse_metadata(const std::string& path, const std::string& text, ModelInfo* info,
-                      std::vector<OutputShape>* shapes, std::vector<float>* defaults) {
+Status parse_metadata(const std::string& path, const std::string& text, ModelInfo* info) {
   for (const std::string& line : split(text, '\n')) {
     const auto eq = line.find('=');
     if (eq == std::string::npos) return invalid(path, "has a malformed metadata line: " + line);
     info->fields[line.substr(0, eq)] = line.substr(eq + 1);
   }
-  auto field = [&](const char* key) -> std::string {
+  auto field = [&](const std::string& key) -> std::string {
     auto it = info->fields.find(key);
     return it == info->fields.end() ? std::string() : it->second;
   };
   if (field("format") != kMetaFormat)
-    return invalid(path, "declares format '" + field("format") + "', expected '" + kMetaFormat + "'");
+    return invalid(path, "declares format '" + field("format") + "', expected '" + kMetaFormat +
+                             "'; export it again with models/*/export.py");
   info->task = field("task");
   info->variant = field("variant");
-  info->inputs = split(field("inputs"), ',');
-  info->outputs = split(field("outputs"), ',');
-  if (info->task.empty() || info->inputs.empty() || info->outputs.empty())
-    return invalid(path, "metadata lacks task, inputs or outputs");
-  if (!parse_int(field("channels"), &info->channels) || info->channels < 1 ||
+  if (info->task.empty()) return invalid(path, "metadata names no task");
+  if (!parse_int(field("unshuffle"), &info->unshuffle) || info->unshuffle < 1 ||
       !parse_int(field("alignment"), &info->alignment) || info->alignment < 1 ||
-      !parse_int(field("overlap"), &info->overlap) || info->overlap < 0)
-    return invalid(path, "metadata has no valid channels, alignment or overlap");
-  std::vector<float> channels, scales;
-  if (!parse_floats(field("output_channels"), &channels) || !parse_floats(field("output_scales"), &scales) ||
-      channels.size() != info->outputs.size() || scales.size() != info->outputs.size())
-    return invalid(path, "metadata has no output_channels/output_scales for every output");
-  for (std::size_t i = 0; i < channels.size(); ++i) shapes->push_back({static_cast<int>(channels[i]), scales[i]});
-  if (!parse_floats(field("defaults"), defaults) || defaults->size() != info->inputs.size() - 1)
-    return invalid(path, "metadata has no default for every scalar input");
+      info->alignment % info->unshuffle != 0 || !parse_int(field("overlap"), &info->overlap) || info->overlap < 0)
+    return invalid(path, "metadata has no valid unshuffle, alignment (a multiple of it) or overlap");
+  const std::vector<std::string> methods = split(field("methods"), ',');
+  if (methods.empty()) return invalid(path, "metadata declares no methods");
+  std::set<std::string> features_made;
+  for (const std::string& name : methods) {
+    MethodSpec method;
+    method.name = name;
+    for (const bool is_input : {true, false}) {
+      const std::string key = "method." + name + (is_input ? ".inputs" : ".outputs");
+      std::vector<ValueSpec>& specs = is_input ? method.inputs : method.outputs;
+      for (const std::string& text : split(field(key), ',')) {
+        ValueSpec spec;
+        if (!parse_value(text, is_input, &spec)) return invalid(path, "has a malformed value '" + text + "' in " + key);
+        if (is_input && spec.kind == ValueKind::kFeatures && !features_made.count(spec.name))
+          return invalid(path, "method '" + name + "' takes features '" + spec.name + "' that no earlier method makes");
+        if (!is_input && spec.kind == ValueKind::kFeatures) features_made.insert(spec.name);
+        specs.push_back(spec);
+      }
+    }
+    if (method.outputs.empty()) return invalid(path, "method '" + name + "' declares no outputs");
+    info->methods.push_back(method);
+  }
   return Status::Ok();
 }
 
@@ -125,21 +174,111 @@ std::string first_line(const char* text) {
   return s.substr(0, s.find('\n'));
 }
 
-int resolve_threads(int threads) {
-  return threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+int core_count() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+// The automatic thread budget: models that ran recently from different threads share the cores.
+class ThreadBudget {
+ public:
+  static ThreadBudget& instance() {
+    static ThreadBudget budget;
+    return budget;
+  }
+  // Records that `model` runs now on this thread and returns its share of the cores.
+  int share(const void* model) {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(mutex_);
+    runs_[model] = {std::this_thread::get_id(), now};
+    std::set<std::thread::id> threads;
+    for (const auto& [_, run] : runs_)
+      if (now - run.when < kRecent) threads.insert(run.thread);
+    return std::max(1, core_count() / static_cast<int>(threads.size()));
+  }
+  void forget(const void* model) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    runs_.erase(model);
+  }
+
+ private:
+  // A model that has not run for this long (paused, or a stream that ended) no longer counts.
+  static constexpr std::chrono::seconds kRecent{2};
+  struct Run {
+    std::thread::id thread;
+    std::chrono::steady_clock::time_point when;
+  };
+  std::mutex mutex_;
+  std::unordered_map<const void*, Run> runs_;
+};
+
+bool cpuid_bit(unsigned leaf, unsigned subleaf, int register_index, int bit) {
+  unsigned regs[4] = {0, 0, 0, 0};
+  if (!__get_cpuid_count(leaf, subleaf, &regs[0], &regs[1], &regs[2], &regs[3])) return false;
+  return (regs[register_index] >> bit) & 1u;
 }
 
 }  // namespace
 
+bool cpu_has_native_bf16() noexcept {
+  // The OS must save the AVX-512 state (XCR0 bits 5-7 with SSE and AVX: 0xE6) for AVX512-BF16,
+  // and the AMX tile state (bits 17-18) for AMX-BF16.
+  if (!cpuid_bit(1, 0, 2, 27)) return false;  // OSXSAVE
+  unsigned eax = 0, edx = 0;
+  __asm__("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+  const bool avx512_state = (eax & 0xE6u) == 0xE6u;
+  const bool amx_state = (eax & 0x60000u) == 0x60000u;
+  const bool avx512_bf16 = avx512_state && cpuid_bit(7, 0, 1, 16) && cpuid_bit(7, 1, 0, 5);  // AVX512F, AVX512_BF16
+  const bool amx_bf16 = amx_state && cpuid_bit(7, 0, 3, 22);
+  return avx512_bf16 || amx_bf16;
+}
+
+const char* precision_name(Precision precision) noexcept {
+  switch (precision) {
+    case Precision::kAuto: return "auto";
+    case Precision::kFp32: return "fp32";
+    case Precision::kBf16: return "bf16";
+  }
+  return "?";
+}
+
+const MethodSpec* ModelInfo::method(const std::string& name) const {
+  for (const MethodSpec& m : methods)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+Value Value::of_image(const ImageView& image, ValueKind kind) {
+  Value v;
+  v.kind = kind;
+  v.image = image;
+  return v;
+}
+
+Value Value::of_scalar(float value) {
+  Value v;
+  v.kind = ValueKind::kScalar;
+  v.values = {value};
+  return v;
+}
+
+Value Value::of_vector(std::vector<float> values) {
+  Value v;
+  v.kind = ValueKind::kVector;
+  v.values = std::move(values);
+  return v;
+}
+
 struct Model::Impl {
   torch::jit::Module module;
   ModelInfo info;
-  std::vector<OutputShape> shapes;
+  std::string path;
   torch::Device device = torch::kCPU;
-  int threads = 1;
-  std::vector<torch::Tensor> outputs;  // keeps the memory behind the returned views alive
+  int threads = 0;  // 0 = automatic
+  TensorPool pool;
+  // Output tensors per method: the memory behind the image views returned until its next run.
+  std::map<std::string, std::vector<torch::Tensor>> held;
 
-  Status forward(const ImageView& input, const std::vector<float>& scalars, std::vector<ImageView>& views);
+  ~Impl() { ThreadBudget::instance().forget(this); }
+  Status call(const MethodSpec& method, const std::vector<Value>& inputs, std::vector<Value>& outputs);
+  Status probe();
 };
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -147,103 +286,235 @@ Model::~Model() = default;
 
 const ModelInfo& Model::info() const { return impl_->info; }
 
-void Model::set_threads(int threads) { impl_->threads = resolve_threads(threads); }
+void Model::set_threads(int threads) { impl_->threads = std::max(0, threads); }
 
 Status Model::load(const ModelOptions& options, std::unique_ptr<Model>& model) {
-  return guarded("loading a model", [&] { return load_unguarded(options, model); });
+  return guarded("loading a model", [&]() -> Status {
+    const std::string& path = options.path;
+    if (path.empty()) return Status::Error(ErrorCode::kNotFound, "no model file given");
+    if (!std::ifstream(path, std::ios::binary).good())
+      return Status::Error(ErrorCode::kNotFound, "model file '" + path + "' does not exist or cannot be read");
+
+    auto impl = std::make_unique<Impl>();
+    impl->path = path;
+    if (options.device == Device::kCuda) {
+      if (!torch::cuda::is_available())
+        return Status::Error(ErrorCode::kUnsupported,
+                             "device 'cuda' requested, but this LibTorch build has no CUDA support or no GPU is present");
+      impl->device = torch::kCUDA;
+    }
+    impl->threads = std::max(0, options.threads);
+
+    std::unordered_map<std::string, std::string> extra{{kMetaRecord, ""}};
+    torch::jit::Module module;
+    try {
+      module = torch::jit::load(path, impl->device, extra);
+    } catch (const std::exception& e) {
+      return invalid(path, "is not a readable TorchScript file: " + first_line(e.what()));
+    }
+    if (extra[kMetaRecord].empty())
+      return invalid(path, std::string("has no '") + kMetaRecord + "' record; export it with models/*/export.py");
+    Status status = parse_metadata(path, extra[kMetaRecord], &impl->info);
+    if (!status.ok()) return status;
+    std::vector<std::string> other_methods;
+    for (const MethodSpec& m : impl->info.methods) {
+      if (!module.find_method(m.name)) return invalid(path, "declares method '" + m.name + "' but has none");
+      if (m.name != "forward") other_methods.push_back(m.name);
+    }
+
+    // Weights in the precision and layout they run in, then a frozen graph (weights become
+    // constants, so casts and layout changes are not repeated per frame).
+    Precision precision = options.precision;
+    if (precision == Precision::kAuto)
+      precision = impl->device == torch::kCPU && cpu_has_native_bf16() ? Precision::kBf16 : Precision::kFp32;
+    impl->info.precision = precision;
+    try {
+      torch::NoGradGuard no_grad;
+      module.eval();
+      if (precision == Precision::kBf16) module.to(torch::kBFloat16);
+      for (torch::Tensor p : module.parameters())
+        if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
+      impl->module = torch::jit::freeze(module, other_methods);
+    } catch (const std::exception& e) {
+      return invalid(path, "cannot be prepared for inference: " + first_line(e.what()));
+    }
+
+    status = impl->probe();
+    if (!status.ok()) return invalid(path, "fails on a probe input: " + status.message());
+    model.reset(new Model(std::move(impl)));
+    return Status::Ok();
+  });
 }
 
-Status Model::load_unguarded(const ModelOptions& options, std::unique_ptr<Model>& model) {
-  keep_freed_memory_for_reuse();
-  const std::string& path = options.path;
-  if (path.empty()) return Status::Error(ErrorCode::kNotFound, "no model file given");
-  if (!std::ifstream(path, std::ios::binary).good())
-    return Status::Error(ErrorCode::kNotFound, "model file '" + path + "' does not exist or cannot be read");
-
-  auto impl = std::make_unique<Impl>();
-  if (options.device == Device::kCuda) {
-    if (!torch::cuda::is_available())
-      return Status::Error(ErrorCode::kUnsupported,
-                           "device 'cuda' requested, but this LibTorch build has no CUDA support or no GPU is present");
-    impl->device = torch::kCUDA;
+// A small frame through every method in order, so that a model whose outputs do not match its
+// metadata fails at load time.
+Status Model::Impl::probe() {
+  const int side = std::max(4 * info.alignment, 16);
+  std::vector<Image> images;
+  images.reserve(16);
+  std::map<std::string, Value> made;
+  for (const MethodSpec& method : info.methods) {
+    std::vector<Value> inputs;
+    for (const ValueSpec& spec : method.inputs) {
+      switch (spec.kind) {
+        case ValueKind::kImage:
+        case ValueKind::kMap: {
+          const int u = spec.kind == ValueKind::kImage ? info.unshuffle : 1;
+          const int px = std::max(info.alignment, static_cast<int>(std::lround(side * spec.scale)) / info.alignment * info.alignment);
+          if (images.size() == images.capacity()) return Status::Error(ErrorCode::kInvalidModel, "too many image inputs");
+          images.emplace_back();
+          Status status = images.back().resize(px / u, px / u, spec.channels * u * u);
+          if (!status.ok()) return status;
+          const ImageView v = images.back().view();
+          std::fill(v.data, v.data + static_cast<std::size_t>(v.width) * v.height * v.channels, 0.5f);
+          inputs.push_back(Value::of_image(v, spec.kind));
+          break;
+        }
+        case ValueKind::kScalar: inputs.push_back(Value::of_scalar(spec.defaults[0])); break;
+        case ValueKind::kVector: inputs.push_back(Value::of_vector(spec.defaults)); break;
+        case ValueKind::kFeatures: inputs.push_back(made.at(spec.name)); break;
+        case ValueKind::kTensor: return Status::Error(ErrorCode::kInvalidModel, "tensor inputs are not supported");
+      }
+    }
+    std::vector<Value> outputs;
+    Status status = call(method, inputs, outputs);
+    if (!status.ok()) return status;
+    for (std::size_t i = 0; i < outputs.size(); ++i) made[method.outputs[i].name] = outputs[i];
   }
-  impl->threads = resolve_threads(options.threads);
-
-  std::unordered_map<std::string, std::string> extra{{kMetaRecord, ""}};
-  try {
-    impl->module = torch::jit::load(path, impl->device, extra);
-  } catch (const std::exception& e) {
-    return invalid(path, "is not a readable TorchScript file: " + first_line(e.what()));
-  }
-  if (extra[kMetaRecord].empty())
-    return invalid(path, std::string("has no '") + kMetaRecord + "' record; export it with models/*/export.py");
-  std::vector<float> defaults;
-  Status status = parse_metadata(path, extra[kMetaRecord], &impl->info, &impl->shapes, &defaults);
-  if (!status.ok()) return status;
-  impl->module.eval();
-
-  // Probe: a small input through the whole network, so that a wrong model fails at load time.
-  const int side = std::max(4 * impl->info.alignment, 16);
-  Image probe;
-  probe.resize(side, side, impl->info.channels);
-  std::fill(probe.view().data, probe.view().data + side * side * impl->info.channels, 0.5f);
-  std::vector<ImageView> outputs;
-  status = impl->forward(probe.view(), defaults, outputs);
-  if (!status.ok()) return invalid(path, "fails on a probe input: " + status.message());
-
-  model.reset(new Model(std::move(impl)));
   return Status::Ok();
 }
 
-Status Model::run(const ImageView& input, const std::vector<float>& scalars, std::vector<ImageView>& outputs) {
-  if (input.channels != impl_->info.channels || input.width % impl_->info.alignment != 0 ||
-      input.height % impl_->info.alignment != 0)
-    return Status::Error(ErrorCode::kInvalidArgument, "input image does not match the model's channels or alignment");
-  if (scalars.size() + 1 != impl_->info.inputs.size())
-    return Status::Error(ErrorCode::kInvalidArgument, "wrong number of scalar inputs for this model");
-  return impl_->forward(input, scalars, outputs);
+Status Model::run(const std::string& method, const std::vector<Value>& inputs, std::vector<Value>& outputs) {
+  const MethodSpec* spec = impl_->info.method(method);
+  if (!spec) return Status::Error(ErrorCode::kInvalidArgument, "the model has no method '" + method + "'");
+  return guarded("running a model", [&] { return impl_->call(*spec, inputs, outputs); });
 }
 
-Status Model::Impl::forward(const ImageView& input, const std::vector<float>& scalars, std::vector<ImageView>& views) {
-  // With OpenMP, the thread count belongs to the calling thread, so each element's streaming
-  // thread keeps its own budget. Setting it also drops oneDNN's primitive cache, hence the check.
-  if (at::get_num_threads() != threads) at::set_num_threads(threads);
-  try {
-    c10::InferenceMode guard;
-    const std::int64_t c = input.channels, h = input.height, w = input.width, rs = input.row_stride;
-    // NCHW sizes over HWC memory: a channels-last tensor, no copy.
-    torch::Tensor image = torch::from_blob(input.data, {1, c, h, w}, {h * rs, 1, rs, c}, torch::kFloat32);
-    std::vector<torch::jit::IValue> args{image.to(device)};
-    for (float s : scalars) args.emplace_back(torch::full({1, 1, 1, 1}, s, torch::TensorOptions().device(device)));
-    torch::jit::IValue result = module.forward(args);
+Status Model::Impl::call(const MethodSpec& method, const std::vector<Value>& inputs, std::vector<Value>& outputs) {
+  auto bad_input = [&](const std::string& why) {
+    return Status::Error(ErrorCode::kInvalidArgument, "method '" + method.name + "': " + why);
+  };
+  if (inputs.size() != method.inputs.size())
+    return bad_input("takes " + std::to_string(method.inputs.size()) + " inputs, got " + std::to_string(inputs.size()));
 
-    outputs.clear();
-    if (result.isTuple()) {
-      for (const auto& element : result.toTuple()->elements()) outputs.push_back(element.toTensor());
-    } else {
-      outputs.push_back(result.toTensor());
+  // The frame all image values of this call describe, in pixels.
+  int frame_width = 0, frame_height = 0;
+  std::vector<torch::jit::IValue> args;
+  const auto on_device = torch::TensorOptions().device(device);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const ValueSpec& spec = method.inputs[i];
+    const Value& value = inputs[i];
+    if (value.kind != spec.kind) return bad_input("input '" + spec.name + "' is of the wrong kind");
+    switch (spec.kind) {
+      case ValueKind::kImage:
+      case ValueKind::kMap: {
+        const ImageView& img = value.image;
+        const int u = spec.kind == ValueKind::kImage ? info.unshuffle : 1;
+        if (img.data == nullptr || img.channels != spec.channels * u * u || img.width < 1 || img.height < 1 ||
+            img.row_stride < static_cast<std::ptrdiff_t>(img.width) * img.channels)
+          return bad_input("input '" + spec.name + "' has the wrong channels or layout");
+        if ((img.width * u) % info.alignment != 0 || (img.height * u) % info.alignment != 0)
+          return bad_input("input '" + spec.name + "' is not a multiple of the model's alignment");
+        const int w = static_cast<int>(std::lround(img.width * u / spec.scale));
+        const int h = static_cast<int>(std::lround(img.height * u / spec.scale));
+        if (frame_width == 0) {
+          frame_width = w;
+          frame_height = h;
+        } else if (w != frame_width || h != frame_height) {
+          return bad_input("image inputs describe frames of different sizes");
+        }
+        const std::int64_t c = img.channels, rs = img.row_stride;
+        // NCHW sizes over HWC memory: a channels-last tensor, no copy.
+        torch::Tensor t = torch::from_blob(img.data, {1, c, img.height, img.width}, {img.height * rs, 1, rs, c},
+                                           torch::kFloat32);
+        args.emplace_back(t.to(device));
+        break;
+      }
+      case ValueKind::kScalar:
+        if (value.values.size() != 1) return bad_input("input '" + spec.name + "' needs one value");
+        args.emplace_back(torch::full({1, 1, 1, 1}, value.values[0], on_device));
+        break;
+      case ValueKind::kVector:
+        if (value.values.size() != static_cast<std::size_t>(spec.shape[0]))
+          return bad_input("input '" + spec.name + "' needs " + std::to_string(spec.shape[0]) + " values");
+        args.emplace_back(torch::tensor(value.values).view({1, spec.shape[0]}).to(device));
+        break;
+      case ValueKind::kFeatures:
+        if (!value.features) return bad_input("input '" + spec.name + "' has no features");
+        if (frame_width == 0) {
+          frame_width = value.features->frame_width;
+          frame_height = value.features->frame_height;
+        }
+        args.emplace_back(value.features->value);
+        break;
+      case ValueKind::kTensor:
+        return bad_input("tensor inputs are not supported");
     }
-    if (outputs.size() != shapes.size())
-      return Status::Error(ErrorCode::kInvalidModel, "returned " + std::to_string(outputs.size()) +
-                                                         " outputs, metadata declares " + std::to_string(shapes.size()));
-    views.clear();
-    for (std::size_t i = 0; i < outputs.size(); ++i) {
-      torch::Tensor& t = outputs[i];
-      const auto expect_h = static_cast<std::int64_t>(h * shapes[i].scale);
-      const auto expect_w = static_cast<std::int64_t>(w * shapes[i].scale);
-      if (t.dim() != 4 || t.size(0) != 1 || t.size(1) != shapes[i].channels || t.size(2) != expect_h ||
-          t.size(3) != expect_w || t.scalar_type() != torch::kFloat32)
-        return Status::Error(ErrorCode::kInvalidModel, "output '" + info.outputs[i] + "' has shape " +
-                                                           c10::str(t.sizes()) + ", expected [1, " +
-                                                           std::to_string(shapes[i].channels) + ", " +
-                                                           std::to_string(expect_h) + ", " +
-                                                           std::to_string(expect_w) + "]");
-      t = t.to(torch::kCPU).contiguous(at::MemoryFormat::ChannelsLast);
-      views.push_back({t.data_ptr<float>(), static_cast<int>(t.size(3)), static_cast<int>(t.size(2)),
-                       static_cast<int>(t.size(1)), t.size(3) * t.size(1)});
-    }
+  }
+
+  // With OpenMP the thread count belongs to the calling thread, so each streaming thread keeps
+  // its own budget. Setting it also drops oneDNN's primitive cache, hence the check.
+  const int wanted_threads = threads > 0 ? threads : ThreadBudget::instance().share(this);
+  if (at::get_num_threads() != wanted_threads) at::set_num_threads(wanted_threads);
+
+  std::vector<torch::Tensor>& kept = held[method.name];
+  kept.clear();  // last run's outputs go back to the pool before this run allocates
+  // Output copies (device, layout) below come from the pool too.
+  TensorPool::Scope pooled(pool);
+  c10::InferenceMode inference;
+  torch::jit::IValue result;
+  try {
+    result = module.get_method(method.name)(args);
   } catch (const std::exception& e) {
     return Status::Error(ErrorCode::kRuntime, first_line(e.what()));
+  }
+
+  std::vector<torch::jit::IValue> results;
+  if (method.outputs.size() == 1) {
+    results.push_back(result);
+  } else if (result.isTuple() && result.toTupleRef().elements().size() == method.outputs.size()) {
+    for (const auto& element : result.toTupleRef().elements()) results.push_back(element);
+  } else {
+    return Status::Error(ErrorCode::kInvalidModel, "method '" + method.name + "' did not return the " +
+                                                       std::to_string(method.outputs.size()) + " outputs it declares");
+  }
+
+  outputs.assign(results.size(), Value());
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const ValueSpec& spec = method.outputs[i];
+    Value& out = outputs[i];
+    out.kind = spec.kind;
+    auto wrong = [&](const std::string& what) {
+      return Status::Error(ErrorCode::kInvalidModel, "output '" + spec.name + "' " + what);
+    };
+    if (spec.kind == ValueKind::kFeatures) {
+      out.features = std::make_shared<Features>(results[i], frame_width, frame_height);
+      continue;
+    }
+    if (!results[i].isTensor()) return wrong("is not a tensor");
+    torch::Tensor t = results[i].toTensor();
+    if (t.scalar_type() != torch::kFloat32) return wrong("is not float32 (models convert their outputs back)");
+    if (spec.kind == ValueKind::kTensor) {
+      std::vector<std::int64_t> want{1};
+      want.insert(want.end(), spec.shape.begin(), spec.shape.end());
+      if (t.sizes() != c10::IntArrayRef(want)) return wrong("has shape " + c10::str(t.sizes()) + ", expected " + c10::str(want));
+      t = t.to(torch::kCPU).contiguous();
+      out.shape = spec.shape;
+      out.values.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+      continue;
+    }
+    if (frame_width == 0) return wrong("is an image, but the method takes no image or features");
+    const int u = spec.kind == ValueKind::kImage ? info.unshuffle : 1;
+    const std::int64_t expect_c = spec.channels * u * u;
+    const std::int64_t expect_h = std::lround(frame_height * spec.scale) / u;
+    const std::int64_t expect_w = std::lround(frame_width * spec.scale) / u;
+    if (t.dim() != 4 || t.size(0) != 1 || t.size(1) != expect_c || t.size(2) != expect_h || t.size(3) != expect_w)
+      return wrong("has shape " + c10::str(t.sizes()) + ", expected [1, " + std::to_string(expect_c) + ", " +
+                   std::to_string(expect_h) + ", " + std::to_string(expect_w) + "]");
+    t = t.to(torch::kCPU).contiguous(at::MemoryFormat::ChannelsLast);
+    kept.push_back(t);
+    out.image = {t.data_ptr<float>(), static_cast<int>(t.size(3)), static_cast<int>(t.size(2)),
+                 static_cast<int>(t.size(1)), t.size(3) * t.size(1)};
   }
   return Status::Ok();
 }

@@ -1,23 +1,39 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Overlap tiling with seam blending, shared by every image-to-image task.
+// Overlap tiling with seam blending, shared by every image-to-image processor.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "neuralisp/image.h"
-#include "neuralisp/model.h"
+#include "neuralisp/status.h"
 
 namespace neuralisp {
 
-struct TiledRun {
-  ImageView image;                  // first model output, full size
-  std::vector<float> output_means;  // mean of every other output over the whole frame
+// Runs one tile: its input (a window of the whole input) to image outputs whose memory stays
+// valid until the next call.
+using TileFunction = std::function<Status(const ImageView& input, std::vector<ImageView>& outputs)>;
+
+struct TileGeometry {
+  int unshuffle = 1;   // input cells per frame pixel: the input is the frame unshuffled by this
+  int alignment = 1;   // tile origins and sizes in frame pixels are multiples of this
+  int overlap = 0;     // frame pixels shared by neighbouring tiles
+  int tile_size = 0;   // largest tile side in frame pixels; 0 = automatic
 };
 
-// Runs `model` on `input` (aligned size) whole when it fits in `tile_size`, otherwise on
-// overlapping tiles whose outputs are blended with linear ramps across the overlap. The first
-// output must be the same size as the input. `blend` is scratch memory reused between calls.
-Status run_tiled(Model& model, const ImageView& input, const std::vector<float>& scalars, int tile_size,
-                 Image& blend, Image& weights, TiledRun* run);
+class Tiler {
+ public:
+  // Runs `tile` on the whole input when it fits, otherwise on overlapping tiles of one size
+  // (one input shape for the network). Every output is blended across the overlaps with linear
+  // ramps at its own scale (a map at 1/8 of the frame, an unshuffled image at 1/2, an upscaled
+  // image at 2x), which each tile's output size tells. `outputs` are full-size views, valid
+  // until the next run.
+  Status run(const ImageView& input, const TileGeometry& geometry, const TileFunction& tile,
+             std::vector<ImageView>* outputs);
+
+ private:
+  std::vector<Image> sums_;
+  std::vector<Image> weights_;
+};
 
 }  // namespace neuralisp

@@ -1,4 +1,9 @@
-"""TorchScript export with the metadata libneuralisp checks before it runs a model."""
+"""TorchScript export with the metadata libneuralisp checks before it runs a model.
+
+The module is saved scripted but not frozen, with float32 weights: libneuralisp casts the weights
+to the precision it runs (bfloat16 where the CPU computes it natively), lays them out
+channels-last and freezes the graph at load time, so one file serves every precision.
+"""
 import copy
 
 import torch
@@ -8,26 +13,26 @@ import net
 
 def metadata(name: str) -> str:
     return "\n".join([
-        "format=neuralisp-model/1",
+        "format=neuralisp-model/2",
         "task=denoise",
         f"variant={name}",
-        "inputs=image,level,strength",
-        "outputs=image,level_map",
-        "output_channels=3,1",
-        f"output_scales=1,{1 / net.ALIGNMENT}",
-        # level < 0 asks the network to estimate the noise level; strength 1 uses it as is.
-        "defaults=-1,1",
-        "channels=3",
+        # The image tensors are the frame pixel-unshuffled by 2 (12 channels at half resolution):
+        # the library converts frames straight into and out of that layout.
+        "unshuffle=2",
         f"alignment={net.ALIGNMENT}",
         # Tiles overlap by this many pixels so that seams are invisible (U-Net context).
         "overlap=48",
+        "methods=forward",
+        # level < 0 asks the network to estimate the noise level; strength 1 uses it as is.
+        "method.forward.inputs=image:image/3,level:scalar=-1,strength:scalar=1",
+        f"method.forward.outputs=image:image/3,level_map:map/1@{1 / net.ALIGNMENT}",
         "",
     ])
 
 
 def export(model: net.Denoiser, name: str, path: str) -> None:
-    frozen = torch.jit.freeze(torch.jit.script(copy.deepcopy(model).eval()))
-    torch.jit.save(frozen, path, _extra_files={"neuralisp.meta": metadata(name)})
+    scripted = torch.jit.script(copy.deepcopy(model).float().eval())
+    torch.jit.save(scripted, path, _extra_files={"neuralisp.meta": metadata(name)})
 
 
 if __name__ == "__main__":

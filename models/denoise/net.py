@@ -7,11 +7,17 @@ is added to the noisy input. A small estimator branch predicts the local noise l
 the 0-1 scale) from the frame itself, so the same module runs blind (FFDNet conditioning with a
 learned estimate instead of a hand-set map).
 
-Forward contract, shared with lib/src (see models/README.md):
-    forward(image [N,3,H,W] float RGB in 0..1, H and W multiples of ALIGNMENT,
+Forward contract, shared with lib/src (see models/README.md): the library writes the frame
+straight into the pixel-unshuffled layout and reads the result back from it, so no full-resolution
+tensor exists in the graph.
+    forward(half [N,12,H/2,W/2] float: RGB in 0..1 pixel-unshuffled by 2, H and W multiples of
+                 ALIGNMENT, channels-last memory,
             level [N,1,1,1] float: sigma/255 to use, or negative to estimate it,
             strength [N,1,1,1] float: multiplies the level map fed to the denoiser)
-      -> (denoised [N,3,H,W], level_map [N,1,H/8,W/8]: sigma/255 estimated or given)
+      -> (denoised [N,12,H/2,W/2] in the same layout, level_map [N,1,H/8,W/8]: sigma/255
+          estimated or given)
+The convolutions run in the precision of the weights (the library casts them to bfloat16 where
+the CPU computes it natively); the input, the residual addition and the outputs stay float32.
 """
 from typing import List, Tuple
 
@@ -78,24 +84,24 @@ class Denoiser(nn.Module):
         nn.init.zeros_(self.tail.weight)
         nn.init.zeros_(self.tail.bias)
 
-    def denoise(self, image: torch.Tensor, half: torch.Tensor, level_map: torch.Tensor) -> torch.Tensor:
-        """half: pixel_unshuffle(image, 2), shared with the estimator."""
-        level_half = F.interpolate(level_map, size=(half.shape[-2], half.shape[-1]), mode="nearest")
-        x1 = self.enc1(F.relu(self.head(torch.cat([half, level_half.expand(-1, 4, -1, -1)], dim=1))))
+    def denoise(self, half: torch.Tensor, level_map: torch.Tensor) -> torch.Tensor:
+        """half: the pixel-unshuffled frame; returns the denoised frame in the same layout."""
+        x = half.to(self.head.weight.dtype)
+        level_half = F.interpolate(level_map.to(x.dtype), size=(x.shape[-2], x.shape[-1]), mode="nearest")
+        x1 = self.enc1(F.relu(self.head(torch.cat([x, level_half.expand(-1, 4, -1, -1)], dim=1))))
         x2 = self.enc2(F.relu(self.down1(x1)))
         x3 = self.bottom(F.relu(self.down2(x2)))
         y2 = self.dec2(F.pixel_shuffle(self.up2(x3), 2) + x2)
         y1 = self.dec1(F.pixel_shuffle(self.up1(y2), 2) + x1)
-        return image + F.pixel_shuffle(self.tail(y1), 2)
+        return half + self.tail(y1).to(half.dtype)
 
-    def forward(self, image: torch.Tensor, level: torch.Tensor, strength: torch.Tensor):
-        n, _, h, w = image.shape
-        half = F.pixel_unshuffle(image, 2)
+    def forward(self, half: torch.Tensor, level: torch.Tensor, strength: torch.Tensor):
+        n, _, h, w = half.shape
         if bool((level < 0).any()):
-            level_map = self.estimator(half)
+            level_map = self.estimator(half.to(self.head.weight.dtype)).to(half.dtype)
         else:
-            level_map = level.expand(n, 1, h // 8, w // 8)
-        return self.denoise(image, half, level_map * strength), level_map
+            level_map = level.expand(n, 1, h // 4, w // 4)
+        return self.denoise(half, level_map * strength), level_map
 
 
 CONFIGS = {

@@ -103,12 +103,13 @@ def validate(model, images, sigma=25.0):
         noisy_u8 = np.clip(np.round(img.astype(np.float32) + noise), 0, 255)
         noisy = torch.from_numpy(noisy_u8 / 255.0).float().permute(2, 0, 1).unsqueeze(0)
         padded, h, w = pad_to(noisy, net.ALIGNMENT)
+        half = F.pixel_unshuffle(padded, 2)
         one = torch.ones(1, 1, 1, 1)
-        out, level_map = model(padded, -one, one)
-        blind.append(psnr(quantize_u8(out[..., :h, :w]), clean))
+        out, level_map = model(half, -one, one)
+        blind.append(psnr(quantize_u8(F.pixel_shuffle(out, 2)[..., :h, :w]), clean))
         estimates.append(float(level_map.mean()) * 255)
-        out, _ = model(padded, torch.full((1, 1, 1, 1), sigma / 255.0), one)
-        given.append(psnr(quantize_u8(out[..., :h, :w]), clean))
+        out, _ = model(half, torch.full((1, 1, 1, 1), sigma / 255.0), one)
+        given.append(psnr(quantize_u8(F.pixel_shuffle(out, 2)[..., :h, :w]), clean))
     model.train()
     return float(np.mean(blind)), float(np.mean(given)), float(np.mean(estimates))
 
@@ -222,7 +223,8 @@ def main():
             use_estimate = (torch.rand(args.batch, 1, 1, 1, generator=gen) < args.estimate_fraction * ramp).float()
             jitter = 0.85 + 0.3 * torch.rand(args.batch, 1, 1, 1, generator=gen)
             level = use_estimate * estimated.detach() + (1 - use_estimate) * true_level * jitter
-            loss_image = F.l1_loss(model.denoise(noisy, half, level), target)
+            # L1 in the unshuffled layout is L1 over the same pixels.
+            loss_image = F.l1_loss(model.denoise(half, level), F.pixel_unshuffle(target, 2))
             loss = loss_image + 2.0 * loss_level
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

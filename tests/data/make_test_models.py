@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""Writes the small, deliberately broken models the tests load (committed next to this script).
+"""Writes the small models the tests load (committed next to this script).
 
     /usr/bin/python3 tests/data/make_test_models.py
 """
 import os
 import sys
+from typing import Tuple
 
 import torch
 import torch.nn as nn
@@ -18,19 +19,82 @@ from export import metadata  # noqa: E402
 class HalfSizeOutput(nn.Module):
     """Declares itself a denoiser but returns a half-size image."""
 
-    def forward(self, image: torch.Tensor, level: torch.Tensor, strength: torch.Tensor):
-        n, _, h, w = image.shape
-        return F.avg_pool2d(image, 2), torch.zeros(n, 1, h // 8, w // 8)
+    def forward(self, half: torch.Tensor, level: torch.Tensor, strength: torch.Tensor):
+        n, _, h, w = half.shape
+        return F.avg_pool2d(half, 2), torch.zeros(n, 1, h // 4, w // 4)
 
 
 class Identity(nn.Module):
-    def forward(self, image: torch.Tensor, level: torch.Tensor, strength: torch.Tensor):
-        n, _, h, w = image.shape
-        return image, torch.zeros(n, 1, h // 8, w // 8)
+    """A denoiser that changes nothing: format round trips through the whole element path."""
 
+    def __init__(self):
+        super().__init__()
+        # One convolution, so that the precision path (casting weights, channels-last, freezing)
+        # is exercised; it adds exactly zero.
+        self.zero = nn.Conv2d(12, 12, 1)
+        nn.init.zeros_(self.zero.weight)
+        nn.init.zeros_(self.zero.bias)
+
+    def forward(self, half: torch.Tensor, level: torch.Tensor, strength: torch.Tensor):
+        n, _, h, w = half.shape
+        return half + self.zero(half.to(self.zero.weight.dtype)).float(), torch.zeros(n, 1, h // 4, w // 4)
+
+
+class TrunkAndHeads(nn.Module):
+    """The multi-output mechanism: a trunk computed once per frame, heads run from its features
+    with a task vector each, and a global method returning a fixed-shape tensor.
+
+    trunk(image) -> features (a tuple of the input and a feature map)
+    head(features, task[3]) -> image: the input plus the task vector's first value
+    colour(image) -> tensor [3, 4]: the identity colour matrix scaled by the image's mean
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+
+    @torch.jit.export
+    def trunk(self, image: torch.Tensor):
+        return image, self.conv(image.to(self.conv.weight.dtype))
+
+    @torch.jit.export
+    def head(self, features: Tuple[torch.Tensor, torch.Tensor], task: torch.Tensor) -> torch.Tensor:
+        image, _ = features
+        return image + task[:, 0].view(-1, 1, 1, 1)
+
+    @torch.jit.export
+    def colour(self, image: torch.Tensor) -> torch.Tensor:
+        return torch.eye(3, 4).unsqueeze(0) * image.mean()
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return image
+
+
+TRUNK_AND_HEADS_META = "\n".join([
+    "format=neuralisp-model/2",
+    "task=test-heads",
+    "variant=test",
+    "unshuffle=1",
+    "alignment=4",
+    "overlap=8",
+    "methods=trunk,head,colour",
+    "method.trunk.inputs=image:image/3",
+    "method.trunk.outputs=features:features",
+    "method.head.inputs=features:features,task:vector/3=0;0;0",
+    "method.head.outputs=image:image/3",
+    "method.colour.inputs=image:image/3@0.25",
+    "method.colour.outputs=matrix:tensor/3x4",
+    "",
+])
+
+OLD_FORMAT_META = "\n".join(["format=neuralisp-model/1", "task=denoise", "inputs=image,level,strength", ""])
 
 torch.jit.save(torch.jit.script(HalfSizeOutput()), os.path.join(HERE, "wrong-shape.pt"),
                _extra_files={"neuralisp.meta": metadata("wrong-shape")})
 torch.jit.save(torch.jit.script(Identity()), os.path.join(HERE, "no-metadata.pt"))
 torch.jit.save(torch.jit.script(Identity()), os.path.join(HERE, "identity.pt"),
                _extra_files={"neuralisp.meta": metadata("identity")})
+torch.jit.save(torch.jit.script(Identity()), os.path.join(HERE, "old-format.pt"),
+               _extra_files={"neuralisp.meta": OLD_FORMAT_META})
+heads = torch.jit.script(TrunkAndHeads())
+torch.jit.save(heads, os.path.join(HERE, "trunk-and-heads.pt"), _extra_files={"neuralisp.meta": TRUNK_AND_HEADS_META})

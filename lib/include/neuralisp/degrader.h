@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "neuralisp/frame.h"
+#include "neuralisp/processor.h"
 #include "neuralisp/status.h"
 
 namespace neuralisp {
@@ -20,18 +21,28 @@ struct DegradeParams {
 // Deterministic synthetic camera degradations, applied in the order a camera would: optics blur,
 // sensor noise in RAW (unprocess to linear RGGB, shot + read noise, bilinear demosaic, process
 // back), then additive noise and finally compression. The noise of frame n depends only on
-// (seed, n), so runs are reproducible frame for frame.
-class Degrader {
+// (seed, n), so runs are reproducible frame for frame. No model, no statistics.
+class Degrader final : public Processor {
  public:
-  Degrader();
-  ~Degrader();
-  Status process(const FrameView& input, const FrameView& output, const DegradeParams& params,
-                 std::uint64_t frame_number);
+  static Status create(std::unique_ptr<Degrader>& degrader);
+  ~Degrader() override;
+
+  // Take effect from the next frame. The frame number picks the noise of the next frame (an
+  // element counts every frame, processed or passed through).
+  Status set_params(const DegradeParams& params);
+  void set_frame_number(std::uint64_t frame_number) noexcept;
+  // One output of the input's format and size.
+  Status process(const FrameView& input, const std::vector<FrameView>& outputs) override;
+  void configure(const RuntimeSettings&) noexcept override {}
+  // Back to frame 0.
+  void reset() noexcept override;
+  Statistics statistics() const noexcept override { return {}; }
+  const ModelInfo* model_info() const noexcept override { return nullptr; }
 
  private:
-  Status degrade(const FrameView& input, const FrameView& output, const DegradeParams& params,
-                 std::uint64_t frame_number);
   struct Impl;
+  explicit Degrader(std::unique_ptr<Impl> impl);
+  Status degrade(const FrameView& input, const FrameView& output);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -5,15 +5,14 @@
 
 #include "neuralisp/frame.h"
 #include "neuralisp/model.h"
+#include "neuralisp/processor.h"
 #include "neuralisp/status.h"
 
 namespace neuralisp {
 
 struct DenoiserOptions {
   ModelOptions model;
-  // Largest tile side in pixels. Frames larger than this are processed in overlapping tiles
-  // blended across the overlap, which bounds memory. 0 picks a size that keeps a 720p frame whole.
-  int tile_size = 0;
+  RuntimeSettings runtime;
 };
 
 struct DenoiseParams {
@@ -21,30 +20,32 @@ struct DenoiseParams {
   float strength = 1.0f;      // multiplies the noise level the network is conditioned on
 };
 
-struct DenoiseResult {
-  float noise_level = 0.0f;  // mean sigma (0-255) that was estimated, or the one given
-};
-
-// Camera-noise removal for frames in any supported format (see FrameView): converts, pads to the
-// model's alignment, runs the network (tiled when the frame is large) and converts back.
-class Denoiser {
+// Camera-noise removal for frames in any supported RGB or YUV format (see FrameView): converts
+// straight into the model's input layout (padding to its alignment), runs the network (tiled
+// when the frame is large) and writes the result straight into the output frame.
+// Statistics: "noise-level" (sigma 0-255, estimated or given), "estimated" (1 or 0), "strength".
+class Denoiser final : public Processor {
  public:
   static Status create(const DenoiserOptions& options, std::unique_ptr<Denoiser>& denoiser);
-  ~Denoiser();
+  ~Denoiser() override;
 
-  // `output` must have the same format and size as `input` (it may be the same memory only for
-  // formats without subsampled chroma). Bayer formats are refused.
-  Status process(const FrameView& input, const FrameView& output, const DenoiseParams& params,
-                 DenoiseResult* result = nullptr);
-  void set_threads(int threads);
-  void set_tile_size(int tile_size);
+  // Takes effect from the next frame.
+  Status set_params(const DenoiseParams& params);
+  // One output of the input's format and size (it may be the input's memory only for formats
+  // without subsampled chroma).
+  Status process(const FrameView& input, const std::vector<FrameView>& outputs) override;
+  void configure(const RuntimeSettings& settings) noexcept override;
+  // The denoiser carries nothing from frame to frame; this clears the statistics.
+  void reset() noexcept override;
+  Statistics statistics() const noexcept override;
+  const ModelInfo* model_info() const noexcept override;
+  // The noise level (sigma 0-255) of the last frame, estimated or given.
+  float noise_level() const noexcept;
 
  private:
-  static Status create_unguarded(const DenoiserOptions& options, std::unique_ptr<Denoiser>& denoiser);
-  Status denoise(const FrameView& input, const FrameView& output, const DenoiseParams& params,
-                 DenoiseResult* result);
   struct Impl;
   explicit Denoiser(std::unique_ptr<Impl> impl);
+  Status denoise(const FrameView& input, const FrameView& output);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -25,7 +25,8 @@ struct ImageView {
 // allocation once the stream is running).
 class Image {
  public:
-  void resize(int width, int height, int channels);
+  // Fails (instead of throwing) when the memory cannot be had.
+  Status resize(int width, int height, int channels);
   ImageView view() const { return view_; }
   int width() const { return view_.width; }
   int height() const { return view_.height; }
@@ -41,11 +42,19 @@ class Image {
 // exact); Bayer formats give 4 channels at half resolution in the order R, G1 (green on red
 // rows), G2, B whatever the pattern, normalised by 2^bayer_bits - 1. Odd sizes are supported:
 // chroma and Bayer cells at the right and bottom edges cover the pixels that exist.
-// `image` must have the size image_size_for() gives; it may be a window of a larger image.
-Status frame_to_image(const FrameView& frame, const ImageView& image);
-// Writes an image back into `frame`. `alpha_source`, when given, supplies alpha/padding bytes for
-// formats that have them (RGBA, xRGB, ...): they are copied, not invented.
-Status image_to_frame(const ImageView& image, const FrameView& frame, const FrameView* alpha_source = nullptr);
+//
+// `unshuffle` > 1 (RGB and YUV frames) writes the layout a network reads after
+// pixel_unshuffle(unshuffle): image pixel (x, y) holds the unshuffle x unshuffle block of frame
+// pixels at (x * unshuffle, y * unshuffle), channel c * unshuffle^2 + dy * unshuffle + dx, so that
+// the frame is read once and no full-resolution tensor is needed. The image may be larger than
+// the frame (a network's alignment): the pixels beyond the frame repeat its last column and row.
+// It may be a window of a larger image (a tile).
+Status frame_to_image(const FrameView& frame, const ImageView& image, int unshuffle = 1);
+// Writes the frame's part of an image (same layout rules) back into `frame`, rounding and
+// clipping to the frame's code values. `alpha_source`, when given, supplies alpha/padding bytes
+// for formats that have them (RGBA, xRGB, ...): they are copied, not invented.
+Status image_to_frame(const ImageView& image, const FrameView& frame, int unshuffle = 1,
+                      const FrameView* alpha_source = nullptr);
 
 // A window of an image, e.g. the unpadded part of a padded network input or one tile.
 ImageView crop(const ImageView& image, int x, int y, int width, int height);
@@ -55,8 +64,8 @@ struct ImageSize {
   int height;
   int channels;
 };
-// The image size that frame_to_image produces for a frame of this format and size.
-ImageSize image_size_for(PixelFormat format, int width, int height);
+// The image size that frame_to_image produces for a frame of this format and size, unpadded.
+ImageSize image_size_for(PixelFormat format, int width, int height, int unshuffle = 1);
 // Checks that a view describes a frame this library can read or write (planes, strides, sizes).
 Status validate_frame(const FrameView& frame);
 

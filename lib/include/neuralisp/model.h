@@ -13,51 +13,124 @@ namespace neuralisp {
 
 enum class Device { kCpu, kCuda };
 
+// The arithmetic a model's convolutions run in. Frame conversion, the residual additions the
+// models declare and every output stay float32 whatever is chosen.
+enum class Precision {
+  kAuto,  // bfloat16 where the CPU computes it natively (AVX512-BF16 or AMX-BF16), else float32
+  kFp32,
+  kBf16,  // forced; on a CPU without native bfloat16 it works, emulated and slower than float32
+};
+
+// Whether this CPU (and its operating system) executes bfloat16 arithmetic natively.
+bool cpu_has_native_bf16() noexcept;
+// "fp32" or "bf16" ("auto" for kAuto).
+const char* precision_name(Precision precision) noexcept;
+
 struct ModelOptions {
   std::string path;
   Device device = Device::kCpu;
-  int threads = 0;  // intra-op threads for this model's calls; 0 = one per core
+  Precision precision = Precision::kAuto;
+  // Intra-op threads for this model's calls. 0 = automatic: the cores shared evenly among the
+  // models that run at the same time from different threads (two elements separated by a queue
+  // get half the cores each; elements in one streaming thread run one after the other and each
+  // get all of them).
+  int threads = 0;
 };
 
-// What a model file declares about itself (the "neuralisp.meta" record saved with it).
+// What a method takes or returns (declared in the model file's metadata, checked on every call).
+enum class ValueKind {
+  kImage,     // the frame (or a scaled version of it) in the model's pixel-unshuffled layout
+  kMap,       // a per-pixel map at some scale of the frame, plain layout (e.g. a noise-level map)
+  kScalar,    // one float
+  kVector,    // a fixed number of floats (e.g. a task vector)
+  kTensor,    // an output of fixed shape (e.g. a 3x4 colour matrix, a LUT)
+  kFeatures,  // opaque: one method's output that another method of the same model takes
+};
+
+struct ValueSpec {
+  std::string name;
+  ValueKind kind = ValueKind::kScalar;
+  int channels = 0;             // kImage: colour channels per frame pixel; kMap: channels
+  float scale = 1.0f;           // kImage, kMap: size relative to the frame
+  std::vector<int> shape;       // kVector: {N}; kTensor: its shape without the batch dimension
+  std::vector<float> defaults;  // kScalar, kVector: the value used to probe the model
+};
+
+struct MethodSpec {
+  std::string name;
+  std::vector<ValueSpec> inputs;
+  std::vector<ValueSpec> outputs;
+};
+
+// What a model file declares about itself (the "neuralisp.meta" record saved with it); see
+// models/README.md for the format.
 struct ModelInfo {
-  std::string task;                  // e.g. "denoise"
-  std::string variant;               // e.g. "fast"
-  std::vector<std::string> inputs;   // first is the image, the rest are scalars
-  std::vector<std::string> outputs;  // every output is an image-like map (several heads)
-  int channels = 3;                  // channels of the input image
-  int alignment = 1;                 // input width and height must be multiples of this
-  int overlap = 0;                   // tile overlap in pixels that hides seams
-  std::map<std::string, std::string> fields;  // everything, for task-specific keys
+  std::string task;      // e.g. "denoise"
+  std::string variant;   // e.g. "fast"
+  int unshuffle = 1;     // image values are the frame pixel-unshuffled by this factor
+  int alignment = 1;     // frame width and height (in pixels) must be multiples of this
+  int overlap = 0;       // tile overlap in frame pixels that hides seams
+  std::vector<MethodSpec> methods;  // in the order a frame runs them
+  Precision precision = Precision::kFp32;     // what it runs in, once loaded (never kAuto)
+  std::map<std::string, std::string> fields;  // every metadata line, for task-specific keys
+
+  // nullptr when the model has no such method.
+  const MethodSpec* method(const std::string& name) const;
 };
 
-// A loaded TorchScript network. Loading is separate from pre- and post-processing (the Denoiser
-// and the elements' processors own those), so any task can share it.
+// The result of a method that only another method of the same model can read (a shared trunk's
+// features, run once per frame and used by several heads).
+class Features;
+
+// One input or output of a method. Image and map values are HWC float images whose memory, for
+// outputs, belongs to the model until that method runs again.
+struct Value {
+  ValueKind kind = ValueKind::kScalar;
+  ImageView image;                            // kImage, kMap
+  std::vector<float> values;                  // kScalar (one), kVector, kTensor (row-major)
+  std::vector<int> shape;                     // kTensor
+  std::shared_ptr<const Features> features;   // kFeatures
+
+  static Value of_image(const ImageView& image, ValueKind kind = ValueKind::kImage);
+  static Value of_scalar(float value);
+  static Value of_vector(std::vector<float> values);
+};
+
+// A loaded TorchScript network. Loading is separate from pre- and post-processing (processors
+// own those), so any task shares it: precision, memory, threads and validation live here.
+//
+// Memory: a forward pass allocates and frees the same intermediates every frame. Each model keeps
+// them in a pool of its own, used only while one of its methods runs on the calling thread, so
+// frames cause no page faults once the stream runs and nothing else in the process changes. For
+// this the first load installs an allocator for LibTorch's CPU tensors that, outside a neuralisp
+// model's call, allocates and frees exactly as LibTorch's default one (64-byte aligned).
 class Model {
  public:
-  // Loads, validates the metadata and runs a small probe input through the network, so that a
-  // model of the wrong shape fails here rather than on the first frame.
+  // Loads, validates the metadata, casts and lays out the weights for the chosen precision,
+  // freezes the graph and runs a small probe through every method, so that a model of the wrong
+  // shape fails here rather than on the first frame.
   static Status load(const ModelOptions& options, std::unique_ptr<Model>& model);
   ~Model();
 
   const ModelInfo& info() const;
-  // Runs one image (channels = info().channels, size aligned) with the scalar inputs in the
-  // declared order. Outputs are views into memory the model owns until the next run(); one per
-  // declared output, in order.
-  Status run(const ImageView& input, const std::vector<float>& scalars, std::vector<ImageView>& outputs);
+  // Runs one method with inputs in its declared order. Image inputs must be in the model's
+  // layout (see frame_to_image's `unshuffle`) with a frame size that is a multiple of the
+  // alignment; all images of one call describe the same frame.
+  Status run(const std::string& method, const std::vector<Value>& inputs, std::vector<Value>& outputs);
+  // 0 = automatic (see ModelOptions::threads).
   void set_threads(int threads);
 
  private:
-  static Status load_unguarded(const ModelOptions& options, std::unique_ptr<Model>& model);
   struct Impl;
   explicit Model(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 
 // Where models are looked for, in order: $NEURALISP_MODEL_PATH (':'-separated directories), the
-// source tree this library was built from, then the installed data directory.
-std::vector<std::string> model_search_path();
+// models an uninstalled build tree copies next to its library, then the installed data directory
+// (both found relative to the library's own file, so a relocated installation keeps working).
+std::vector<std::string> model_search_path() noexcept;
 // The first file of that name (which may include a sub-directory) on the search path; "" if none.
-std::string find_model(const std::string& file_name);
+std::string find_model(const std::string& file_name) noexcept;
 
 }  // namespace neuralisp

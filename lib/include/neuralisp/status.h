@@ -15,8 +15,9 @@ enum class ErrorCode {
   kRuntime,          // inference failed for another reason
 };
 
-// Result of every fallible call in the library: no exception crosses the API.
-class Status {
+// Result of every fallible call in the library: no exception crosses the API. Ignoring one is a
+// compile-time warning.
+class [[nodiscard]] Status {
  public:
   Status() = default;
   static Status Ok() { return Status(); }
