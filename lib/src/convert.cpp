@@ -165,53 +165,54 @@ void rgb_frame_to_image(const FrameView& f, const ImageView& img, int unshuffle)
       scatter_row<2>(row, padded_width, img, y);
     else if (unshuffle == 4)
       scatter_row<4>(row, padded_width, img, y);
-    else if (unshuffle != 1)
-      for (int x = 0; x < padded_width; ++x)
-        for (int c = 0; c < 3; ++c)
-          img.row(y / unshuffle)[(x / unshuffle) * img.channels + c * unshuffle * unshuffle +
-                                 (y % unshuffle) * unshuffle + x % unshuffle] = row[3 * x + c];
   }
 }
 
 // --- Writing frames: rows of RGB pixels gathered from an image in either layout. ---
 
-// Gives row y of the frame's pixels as f.width RGB floats. Rows of an unshuffled image are
-// gathered into one of two buffers, so that rows y and y + 1 are valid together (4:2:0 chroma).
+// The RGB value of frame pixel (x, y) in an image in the layout pixel_unshuffle(U) gives: channel
+// c at cell(x, y)[c * U * U].
+template <int U>
+inline const float* cell(const ImageView& img, int x, int y) {
+  return img.row(y / U) + (x / U) * img.channels + (y % U) * U + x % U;
+}
+
+// Gives row y of the frame's pixels as f.width RGB floats (for 4:2:0 chroma, which needs two
+// rows at once). Rows of an unshuffled image are gathered into one of two buffers, so that rows
+// y and y + 1 are valid together.
+template <int U>
 class RowGather {
  public:
-  RowGather(const ImageView& img, int unshuffle, int width)
-      : img_(img), unshuffle_(unshuffle), width_(width) {
-    if (unshuffle > 1)
+  RowGather(const ImageView& img, int width) : img_(img), width_(width) {
+    if (U > 1)
       for (auto& b : buffers_) b.resize(static_cast<std::size_t>(width) * 3);
   }
   const float* row(int y) {
-    if (unshuffle_ == 1) return img_.row(y);
+    if (U == 1) return img_.row(y);
     float* out = buffers_[y & 1].data();
-    const int u = unshuffle_;
-    const float* src = img_.row(y / u) + (y % u) * u;
     for (int x = 0; x < width_; ++x) {
-      const float* cell = src + (x / u) * img_.channels + x % u;
-      for (int c = 0; c < 3; ++c) out[3 * x + c] = cell[c * u * u];
+      const float* c = cell<U>(img_, x, y);
+      for (int k = 0; k < 3; ++k) out[3 * x + k] = c[k * U * U];
     }
     return out;
   }
 
  private:
   ImageView img_;
-  int unshuffle_;
   int width_;
   std::vector<float> buffers_[2];
 };
 
-template <int Bytes, int R, int G, int B, int Extra>
-void write_packed_rows(RowGather& rows, const FrameView& f, const FrameView* extra_source) {
+template <int U, int Bytes, int R, int G, int B, int Extra>
+void write_packed(const ImageView& img, const FrameView& f, const FrameView* extra_source) {
+  constexpr int kChannelStep = U * U;
   for (int y = 0; y < f.height; ++y) {
-    const float* src = rows.row(y);
     std::uint8_t* dst = f.planes[0] + y * f.strides[0];
     for (int x = 0; x < f.width; ++x) {
-      dst[Bytes * x + R] = to_byte(src[3 * x + 0]);
-      dst[Bytes * x + G] = to_byte(src[3 * x + 1]);
-      dst[Bytes * x + B] = to_byte(src[3 * x + 2]);
+      const float* c = cell<U>(img, x, y);
+      dst[Bytes * x + R] = to_byte(c[0]);
+      dst[Bytes * x + G] = to_byte(c[kChannelStep]);
+      dst[Bytes * x + B] = to_byte(c[2 * kChannelStep]);
     }
     if constexpr (Extra >= 0) {
       const std::uint8_t* extra = extra_source ? extra_source->planes[0] + y * extra_source->strides[0] : nullptr;
@@ -221,7 +222,9 @@ void write_packed_rows(RowGather& rows, const FrameView& f, const FrameView* ext
 }
 
 // Chroma is the mean over the pixels a sample covers (2x2, or 2x1 for YUY2).
-void write_yuv_rows(RowGather& rows, const FrameView& f) {
+template <int U>
+void write_yuv(const ImageView& img, const FrameView& f) {
+  RowGather<U> rows(img, f.width);
   const YuvCoefficients k(f.colorimetry);
   const int rows_per_sample = f.format == PixelFormat::kYUY2 ? 1 : 2;
   for (int y = 0; y < f.height; y += rows_per_sample) {
@@ -250,20 +253,20 @@ void write_yuv_rows(RowGather& rows, const FrameView& f) {
   }
 }
 
-void image_to_rgb_frame(const ImageView& img, const FrameView& f, int unshuffle, const FrameView* extra) {
-  RowGather rows(img, unshuffle, f.width);
+template <int U>
+void image_to_rgb_frame(const ImageView& img, const FrameView& f, const FrameView* extra) {
   switch (f.format) {
-    case PixelFormat::kRGB: write_packed_rows<3, 0, 1, 2, -1>(rows, f, extra); break;
-    case PixelFormat::kBGR: write_packed_rows<3, 2, 1, 0, -1>(rows, f, extra); break;
+    case PixelFormat::kRGB: write_packed<U, 3, 0, 1, 2, -1>(img, f, extra); break;
+    case PixelFormat::kBGR: write_packed<U, 3, 2, 1, 0, -1>(img, f, extra); break;
     case PixelFormat::kRGBx:
-    case PixelFormat::kRGBA: write_packed_rows<4, 0, 1, 2, 3>(rows, f, extra); break;
+    case PixelFormat::kRGBA: write_packed<U, 4, 0, 1, 2, 3>(img, f, extra); break;
     case PixelFormat::kBGRx:
-    case PixelFormat::kBGRA: write_packed_rows<4, 2, 1, 0, 3>(rows, f, extra); break;
+    case PixelFormat::kBGRA: write_packed<U, 4, 2, 1, 0, 3>(img, f, extra); break;
     case PixelFormat::kxRGB:
-    case PixelFormat::kARGB: write_packed_rows<4, 1, 2, 3, 0>(rows, f, extra); break;
+    case PixelFormat::kARGB: write_packed<U, 4, 1, 2, 3, 0>(img, f, extra); break;
     case PixelFormat::kxBGR:
-    case PixelFormat::kABGR: write_packed_rows<4, 3, 2, 1, 0>(rows, f, extra); break;
-    default: write_yuv_rows(rows, f); break;
+    case PixelFormat::kABGR: write_packed<U, 4, 3, 2, 1, 0>(img, f, extra); break;
+    default: write_yuv<U>(img, f); break;
   }
 }
 
@@ -342,8 +345,8 @@ void image_to_bayer(const ImageView& img, const FrameView& f) {
 
 // The image must cover the frame (in the layout `unshuffle` gives) and may be larger: padding.
 Status check_image(const FrameView& frame, const ImageView& image, int unshuffle) {
-  if (unshuffle < 1 || (is_bayer(frame.format) && unshuffle != 1))
-    return Status::Error(ErrorCode::kInvalidArgument, "unshuffle must be >= 1, and 1 for Bayer frames");
+  if ((unshuffle != 1 && unshuffle != 2 && unshuffle != 4) || (is_bayer(frame.format) && unshuffle != 1))
+    return Status::Error(ErrorCode::kInvalidArgument, "unshuffle must be 1, 2 or 4 (1 for Bayer frames)");
   const ImageSize want = image_size_for(frame.format, frame.width, frame.height, unshuffle);
   if (image.data == nullptr || image.width < want.width || image.height < want.height ||
       image.channels != want.channels || image.row_stride < static_cast<std::ptrdiff_t>(image.width) * want.channels)
@@ -445,8 +448,12 @@ Status image_to_frame(const ImageView& image, const FrameView& frame, int unshuf
   return guarded("writing a frame", [&] {
     if (is_bayer(frame.format))
       image_to_bayer(image, frame);
+    else if (unshuffle == 1)
+      image_to_rgb_frame<1>(image, frame, alpha_source);
+    else if (unshuffle == 2)
+      image_to_rgb_frame<2>(image, frame, alpha_source);
     else
-      image_to_rgb_frame(image, frame, unshuffle, alpha_source);
+      image_to_rgb_frame<4>(image, frame, alpha_source);
     return Status::Ok();
   });
 }

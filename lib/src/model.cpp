@@ -141,10 +141,10 @@ Status parse_metadata(const std::string& path, const std::string& text, ModelInf
   info->task = field("task");
   info->variant = field("variant");
   if (info->task.empty()) return invalid(path, "metadata names no task");
-  if (!parse_int(field("unshuffle"), &info->unshuffle) || info->unshuffle < 1 ||
+  if (!parse_int(field("unshuffle"), &info->unshuffle) || (info->unshuffle != 1 && info->unshuffle != 2 && info->unshuffle != 4) ||
       !parse_int(field("alignment"), &info->alignment) || info->alignment < 1 ||
       info->alignment % info->unshuffle != 0 || !parse_int(field("overlap"), &info->overlap) || info->overlap < 0)
-    return invalid(path, "metadata has no valid unshuffle, alignment (a multiple of it) or overlap");
+    return invalid(path, "metadata has no valid unshuffle (1, 2 or 4), alignment (a multiple of it) or overlap");
   const std::vector<std::string> methods = split(field("methods"), ',');
   if (methods.empty()) return invalid(path, "metadata declares no methods");
   std::set<std::string> features_made;

@@ -10,7 +10,7 @@
  *       true sigma) and on real-noise/sidd-pairs, beside a bilateral filter tuned on the same
  *       images (the best of OpenCV's classical filters here) in the same run.
  */
-#include <gst/app/gstappsrc.h>
+#include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 #include <sys/resource.h>
 
@@ -18,12 +18,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
-#include <neuralisp/degrader.h>
 #include <neuralisp/denoiser.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -33,7 +34,6 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr const char* kPhoto = "/usr/share/backgrounds/mate/nature/LadyBird.jpg";
 
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
@@ -68,24 +68,51 @@ neuralisp::FrameView view_of(cv::Mat& rgb) {
 
 std::string model_file(const std::string& model) { return neuralisp::find_model("denoise/denoise-" + model + ".pt"); }
 
+// Per-frame times after warm-up: median, 95th percentile and maximum.
 struct Timings {
   std::vector<double> ms;
-  void report(const char* label) {
+  double percentile(double p) const {
     std::vector<double> s = ms;
     std::sort(s.begin(), s.end());
-    double mean = 0.0;
-    for (double v : s) mean += v / s.size();
-    std::printf("  %-34s mean %7.2f ms  min %7.2f  median %7.2f  max %7.2f  (%zu frames)\n", label, mean, s.front(),
-                s[s.size() / 2], s.back(), s.size());
+    return s[std::min(s.size() - 1, static_cast<std::size_t>(p * (s.size() - 1) + 0.5))];
   }
-  double median() const {
-    std::vector<double> s = ms;
-    std::sort(s.begin(), s.end());
-    return s[s.size() / 2];
+  double p50() const { return percentile(0.5); }
+  void report(const char* label) const {
+    std::printf("  %-38s p50 %7.2f ms  p95 %7.2f  max %7.2f  p95/p50 %.2f  (%zu frames)\n", label, p50(),
+                percentile(0.95), percentile(1.0), percentile(0.95) / p50(), ms.size());
   }
 };
 
-constexpr int kWarmupFrames = 5;  // the first frames warm oneDNN's caches
+constexpr int kWarmupFrames = 5;  // the first frames build oneDNN's kernels and fill the pools
+
+const char* caps_format = "video/x-raw,format=RGB,width=%d,height=%d,framerate=30/1";
+
+// The frames videotestsrc makes, so that the library alone and the pipeline see the same ones.
+std::vector<cv::Mat> videotestsrc_frames(int width, int height, int count) {
+  gchar* caps = g_strdup_printf(caps_format, width, height);
+  gchar* description = g_strdup_printf("videotestsrc num-buffers=%d ! %s ! appsink name=sink sync=false", count, caps);
+  GstElement* pipeline = gst_parse_launch(description, nullptr);
+  g_free(description);
+  g_free(caps);
+  GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  std::vector<cv::Mat> frames;
+  while (GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink))) {
+    GstMapInfo map;
+    GstBuffer* buffer = gst_sample_get_buffer(sample);
+    gst_buffer_map(buffer, &map, GST_MAP_READ);
+    cv::Mat frame(height, width, CV_8UC3);
+    for (int y = 0; y < height; ++y)  // videotestsrc pads RGB rows to 4 bytes
+      std::memcpy(frame.ptr(y), map.data + y * GST_ROUND_UP_4(width * 3), width * 3);
+    gst_buffer_unmap(buffer, &map);
+    gst_sample_unref(sample);
+    frames.push_back(frame);
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(sink);
+  gst_object_unref(pipeline);
+  return frames;
+}
 
 struct ElementClock {
   int frames_in = 0;
@@ -111,64 +138,55 @@ GstPadProbeReturn on_buffer_out(GstPad*, GstPadProbeInfo*, gpointer data) {
   return GST_PAD_PROBE_OK;
 }
 
-// Noisy frames of the photo: a window panned across it, camera noise at a mid level.
-std::vector<cv::Mat> make_frames(int width, int height, int count) {
-  cv::Mat photo = cv::imread(kPhoto, cv::IMREAD_COLOR);
-  if (photo.empty()) {
-    std::fprintf(stderr, "cannot read %s (install mate-backgrounds)\n", kPhoto);
-    std::exit(1);
-  }
-  cv::cvtColor(photo, photo, cv::COLOR_BGR2RGB);
-  const double scale = 1.25 * std::max(double(width) / photo.cols, double(height) / photo.rows);
-  cv::resize(photo, photo, cv::Size(), scale, scale, cv::INTER_AREA);
-  neuralisp::Degrader degrader;
-  neuralisp::DegradeParams noise;
-  noise.camera_noise = 0.5f;
-  noise.noise = 5.0f;
-  std::vector<cv::Mat> frames;
-  for (int i = 0; i < count; ++i) {
-    const int x = (photo.cols - width) * i / std::max(count - 1, 1), y = (photo.rows - height) * i / std::max(count - 1, 1);
-    cv::Mat clean = photo(cv::Rect(x, y, width, height)).clone(), noisy(height, width, CV_8UC3);
-    neuralisp::FrameView in = view_of(clean), out = view_of(noisy);
-    degrader.process(in, out, noise, i);
-    frames.push_back(noisy);
-  }
-  return frames;
-}
+const char* precision_nick(neuralisp::Precision p) { return p == neuralisp::Precision::kFp32 ? "fp32" : "bf16"; }
 
-int speed(const std::string& model, int width, int height, int frames) {
-  std::printf("== ispdenoise model=%s %dx%d RGB, %d frames, %u cores\n", model.c_str(), width, height, frames,
-              g_get_num_processors());
-  const std::vector<cv::Mat> inputs = make_frames(width, height, 8);
-
-  // 1. The library alone.
+// The library alone on the frames: per-frame time and where it goes.
+double library_alone(const std::string& model, neuralisp::Precision precision, const std::vector<cv::Mat>& frames,
+                     int count) {
   std::unique_ptr<neuralisp::Denoiser> denoiser;
   neuralisp::DenoiserOptions options;
   options.model.path = model_file(model);
-  const neuralisp::Status status = neuralisp::Denoiser::create(options, denoiser);
+  options.model.precision = precision;
+  neuralisp::Status status = neuralisp::Denoiser::create(options, denoiser);
   if (!status.ok()) {
     std::fprintf(stderr, "%s\n", status.message().c_str());
-    return 1;
+    std::exit(1);
   }
-  cv::Mat out(height, width, CV_8UC3);
-  Timings library;
-  for (int i = 0; i < kWarmupFrames + frames; ++i) {
-    cv::Mat in = inputs[i % inputs.size()];
+  cv::Mat out(frames[0].size(), CV_8UC3);
+  Timings total, in, network, out_ms;
+  for (int i = 0; i < kWarmupFrames + count; ++i) {
+    cv::Mat frame = frames[i % frames.size()];
     const auto t = Clock::now();
-    denoiser->process(view_of(in), view_of(out), {});
-    if (i >= kWarmupFrames) library.ms.push_back(ms_since(t));
+    status = denoiser->process(view_of(frame), {view_of(out)});
+    const double ms = ms_since(t);
+    if (!status.ok()) {
+      std::fprintf(stderr, "%s\n", status.message().c_str());
+      std::exit(1);
+    }
+    if (i < kWarmupFrames) continue;
+    total.ms.push_back(ms);
+    for (const auto& [key, value] : denoiser->statistics()) {
+      if (key == "convert-in-ms") in.ms.push_back(value);
+      if (key == "network-ms") network.ms.push_back(value);
+      if (key == "convert-out-ms") out_ms.ms.push_back(value);
+    }
   }
-  denoiser.reset();
-  library.report("libneuralisp alone:");
+  total.report("libneuralisp alone:");
+  std::printf("  %-38s convert in %.2f ms | network %.2f ms | convert out %.2f ms (p50 each)\n", "split:", in.p50(),
+              network.p50(), out_ms.p50());
+  return total.p50();
+}
 
-  // 2. The element in a real pipeline, fed the same frames.
+// videotestsrc ! ispdenoise ! fakesink sync=false: per-frame time inside the element (sink pad to
+// src pad, on the streaming thread) and throughput.
+double in_pipeline(const std::string& model, neuralisp::Precision precision, int width, int height, int count) {
+  gchar* caps = g_strdup_printf(caps_format, width, height);
   gchar* description = g_strdup_printf(
-      "appsrc name=src format=time block=true max-buffers=3 caps=video/x-raw,format=RGB,width=%d,height=%d,"
-      "framerate=30/1 ! ispdenoise name=denoise model=%s ! fakesink sync=false", width, height, model.c_str());
+      "videotestsrc num-buffers=%d ! %s ! ispdenoise name=denoise model=%s precision=%s ! fakesink sync=false",
+      kWarmupFrames + count, caps, model.c_str(), precision_nick(precision));
   GstElement* pipeline = gst_parse_launch(description, nullptr);
   g_free(description);
-  GstElement* src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
-  // Per-frame time inside the element: from its sink pad to its src pad, in the streaming thread.
+  g_free(caps);
   ElementClock element_clock;
   GstElement* denoise = gst_bin_get_by_name(GST_BIN(pipeline), "denoise");
   GstPad* sink_pad = gst_element_get_static_pad(denoise, "sink");
@@ -178,73 +196,50 @@ int speed(const std::string& model, int width, int height, int frames) {
   gst_object_unref(sink_pad);
   gst_object_unref(src_pad);
   gst_object_unref(denoise);
-  std::vector<GstBuffer*> buffers;
-  for (const cv::Mat& m : inputs) {
-    GstBuffer* b = gst_buffer_new_allocate(nullptr, width * height * 3, nullptr);
-    gst_buffer_fill(b, 0, m.data, width * height * 3);
-    buffers.push_back(b);
-  }
-  gst_element_set_state(pipeline, GST_STATE_PLAYING);
   const double cpu0 = cpu_seconds();
-  for (int i = 0; i < kWarmupFrames + frames; ++i) {
-    GstBuffer* b = gst_buffer_copy(buffers[i % buffers.size()]);  // shares the memory
-    GST_BUFFER_PTS(b) = gst_util_uint64_scale(i, GST_SECOND, 30);
-    gst_app_src_push_buffer(GST_APP_SRC(src), b);
-  }
-  gst_app_src_end_of_stream(GST_APP_SRC(src));
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
   GstBus* bus = gst_element_get_bus(pipeline);
-  // The element's stats messages give the time it spent in the library call for each run of
-  // frames; set against the pad-to-pad times of the same frames they give the element's own cost.
-  std::vector<std::pair<guint, guint64>> stats;  // frames, mean-process-time (ns)
-  GstMessage* msg = nullptr;
-  while (true) {
-    msg = gst_bus_timed_pop_filtered(bus, GST_CLOCK_TIME_NONE,
-                                     (GstMessageType)(GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT));
-    if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ELEMENT) break;
-    const GstStructure* s = gst_message_get_structure(msg);
-    guint n = 0;
-    guint64 mean_ns = 0;
-    if (gst_structure_has_name(s, "ispdenoise-stats") && gst_structure_get_uint(s, "frames", &n) &&
-        gst_structure_get_uint64(s, "mean-process-time", &mean_ns))
-      stats.emplace_back(n, mean_ns);
-    gst_message_unref(msg);
-  }
+  GstMessage* msg = gst_bus_timed_pop_filtered(bus, GST_CLOCK_TIME_NONE,
+                                               (GstMessageType)(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
   const double cpu_ms = (cpu_seconds() - cpu0) * 1000.0;
   const double rss_end = current_rss_mb();
   const bool failed = GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR;
   gst_message_unref(msg);
   gst_object_unref(bus);
   gst_element_set_state(pipeline, GST_STATE_NULL);
-  gst_object_unref(src);
   gst_object_unref(pipeline);
-  for (GstBuffer* b : buffers) gst_buffer_unref(b);
   if (failed) {
     std::fprintf(stderr, "pipeline failed\n");
-    return 1;
+    std::exit(1);
   }
   const double per_frame = std::chrono::duration<double, std::milli>(element_clock.last_out -
-                                                                      element_clock.first_measured_in).count() / frames;
-  std::printf("  %-34s %7.1f fps  %7.2f ms/frame  CPU %.2f ms/frame (all threads, warm-up included)\n",
-              "pipeline (appsrc ! ispdenoise ! fakesink):", 1000.0 / per_frame, per_frame,
-              cpu_ms / (kWarmupFrames + frames));
+                                                                      element_clock.first_measured_in).count() / count;
   Timings inside{std::vector<double>(element_clock.every_frame.begin() + kWarmupFrames, element_clock.every_frame.end())};
-  inside.report("inside ispdenoise, per frame:");
-  double element_ms = 0.0, library_call_ms = 0.0;
-  std::size_t covered = 0;
-  for (const auto& [n, mean_ns] : stats) {
-    if (covered + n > element_clock.every_frame.size()) break;
-    for (std::size_t i = covered; i < covered + n; ++i) element_ms += element_clock.every_frame[i];
-    library_call_ms += n * (mean_ns / 1e6);
-    covered += n;
-  }
-  std::printf("  %-34s %+7.2f ms/frame (pad to pad minus the library call, same %zu frames)\n", "element overhead:",
-              covered ? (element_ms - library_call_ms) / covered : 0.0, covered);
-  std::printf("  %-34s %.0f MB peak, %.0f MB after %d frames, %.0f MB at the end\n", "RSS:", peak_rss_mb(),
+  inside.report("inside ispdenoise (pipeline):");
+  std::printf("  %-38s %7.1f fps  %7.2f ms/frame  CPU %.2f ms/frame (all threads, warm-up included)\n",
+              "videotestsrc ! ispdenoise ! fakesink:", 1000.0 / per_frame, per_frame, cpu_ms / (kWarmupFrames + count));
+  std::printf("  %-38s %.0f MB peak, %.0f MB after %d frames, %.0f MB at the end\n", "RSS:", peak_rss_mb(),
               element_clock.rss_after_warmup, kWarmupFrames, rss_end);
+  return inside.p50();
+}
 
-  // 3. OpenCV's non-local means on the same frames, for a ratio in the same run.
+int speed(const std::string& model, int width, int height, int frames) {
+  std::printf("== ispdenoise model=%s %dx%d RGB, %d frames, %u cores, native bf16: %s\n", model.c_str(), width, height,
+              frames, g_get_num_processors(), neuralisp::cpu_has_native_bf16() ? "yes" : "no");
+  const std::vector<cv::Mat> inputs = videotestsrc_frames(width, height, 8);
+  double bf16_pipeline = 0.0;
+  for (neuralisp::Precision precision : {neuralisp::Precision::kBf16, neuralisp::Precision::kFp32}) {
+    std::printf(" precision=%s\n", precision_nick(precision));
+    const double library = library_alone(model, precision, inputs, frames);
+    const double pipeline = in_pipeline(model, precision, width, height, frames);
+    std::printf("  %-38s %+.1f%% (p50 in the pipeline against the library alone)\n", "pipeline vs library:",
+                100.0 * (pipeline / library - 1.0));
+    if (precision == neuralisp::Precision::kBf16) bf16_pipeline = pipeline;
+  }
+
+  // OpenCV's non-local means on the same frames, for a ratio in the same run.
   Timings nlm;
-  for (int i = 0; i < std::min(frames, 8); ++i) {
+  for (int i = 0; i < 4; ++i) {
     cv::Mat bgr, result;
     cv::cvtColor(inputs[i % inputs.size()], bgr, cv::COLOR_RGB2BGR);
     const auto t = Clock::now();
@@ -252,7 +247,8 @@ int speed(const std::string& model, int width, int height, int frames) {
     nlm.ms.push_back(ms_since(t));
   }
   nlm.report("OpenCV fastNlMeansDenoisingColored:");
-  std::printf("  %-34s %.1fx faster than fastNlMeansDenoisingColored\n", "ispdenoise:", nlm.median() / per_frame);
+  std::printf("  %-38s %.1fx faster than fastNlMeansDenoisingColored (bf16, p50)\n", "ispdenoise:",
+              nlm.p50() / bf16_pipeline);
   return 0;
 }
 
@@ -288,9 +284,17 @@ double noise_std(const cv::Mat& noisy, const cv::Mat& clean) {
   return stddev.at<double>(0);
 }
 
-cv::Mat denoise(neuralisp::Denoiser& d, const cv::Mat& noisy_rgb, float level) {
+// Denoises one frame; `level` < 0 estimates the noise (blind). Exits on failure: a benchmark
+// must not print figures for frames it did not process.
+cv::Mat denoise(neuralisp::Denoiser& d, const cv::Mat& noisy_rgb, float level, float* used_level = nullptr) {
   cv::Mat in = noisy_rgb.clone(), out(noisy_rgb.size(), CV_8UC3);
-  d.process(view_of(in), view_of(out), {level, 1.0f});
+  neuralisp::Status status = d.set_params({level, 1.0f});
+  if (status.ok()) status = d.process(view_of(in), {view_of(out)});
+  if (!status.ok()) {
+    std::fprintf(stderr, "%s\n", status.message().c_str());
+    std::exit(1);
+  }
+  if (used_level) *used_level = d.noise_level();
   return out;
 }
 
@@ -315,71 +319,99 @@ double best_bilateral(const std::vector<cv::Mat>& noisy, const std::vector<cv::M
   return best;
 }
 
-int quality(const std::string& model, const std::string& datasets) {
+std::unique_ptr<neuralisp::Denoiser> make_denoiser(const std::string& model, neuralisp::Precision precision) {
   std::unique_ptr<neuralisp::Denoiser> denoiser;
   neuralisp::DenoiserOptions options;
   options.model.path = model_file(model);
-  if (!neuralisp::Denoiser::create(options, denoiser).ok()) return 1;
-  std::printf("== quality, model=%s\n", model.c_str());
+  options.model.precision = precision;
+  const neuralisp::Status status = neuralisp::Denoiser::create(options, denoiser);
+  if (!status.ok()) {
+    std::fprintf(stderr, "%s\n", status.message().c_str());
+    std::exit(1);
+  }
+  return denoiser;
+}
 
-  std::vector<cv::Mat> mcmaster;
-  for (const std::string& p : list_images(datasets + "/val/mcmaster18")) {
+std::vector<cv::Mat> read_rgb(const std::vector<std::string>& paths) {
+  std::vector<cv::Mat> images;
+  for (const std::string& p : paths) {
     cv::Mat img = cv::imread(p, cv::IMREAD_COLOR);
+    if (img.empty()) continue;
     cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
-    mcmaster.push_back(img);
+    images.push_back(img);
   }
-  for (double sigma : {15.0, 25.0, 50.0}) {
-    double noisy_sum = 0, blind_sum = 0, given_sum = 0, est_sum = 0;
-    std::vector<cv::Mat> noisy_set;
-    for (size_t i = 0; i < mcmaster.size(); ++i) {
-      cv::Mat noisy = add_awgn(mcmaster[i], sigma, static_cast<int>(i));
-      noisy_set.push_back(noisy);
-      noisy_sum += psnr(noisy, mcmaster[i]);
-      cv::Mat in = noisy.clone(), out(noisy.size(), CV_8UC3);
-      neuralisp::DenoiseResult r;
-      denoiser->process(view_of(in), view_of(out), {}, &r);
-      blind_sum += psnr(out, mcmaster[i]);
-      est_sum += r.noise_level;
-      given_sum += psnr(denoise(*denoiser, noisy, static_cast<float>(sigma)), mcmaster[i]);
-    }
-    const double n = mcmaster.size();
-    std::string params;
-    const double bilateral = sigma == 25.0 ? best_bilateral(noisy_set, mcmaster, &params) : 0.0;
-    std::printf("  McMaster sigma %2.0f: noisy %.2f dB | blind %.2f dB (estimated sigma %.1f) | given sigma %.2f dB",
-                sigma, noisy_sum / n, blind_sum / n, est_sum / n, given_sum / n);
-    if (sigma == 25.0) std::printf(" | tuned bilateral %.2f dB (%s)", bilateral, params.c_str());
-    std::printf("\n");
-  }
+  return images;
+}
 
+// PSNR on McMaster (AWGN seeded per image; blind and given sigma) and on SIDD real-noise pairs
+// (blind), in bf16 and fp32 from the same run, beside a bilateral filter tuned on the images.
+int quality(const std::string& model, const std::string& datasets) {
+  std::printf("== quality, model=%s (native bf16: %s)\n", model.c_str(), neuralisp::cpu_has_native_bf16() ? "yes" : "no");
+  const std::vector<cv::Mat> mcmaster = read_rgb(list_images(datasets + "/val/mcmaster18"));
   std::vector<cv::Mat> sidd_noisy, sidd_clean;
   const std::string sidd = datasets + "/real-noise/sidd-pairs";
   for (const std::string& p : list_images(sidd + "/noisy")) {
     std::string gt = p;
     gt.replace(gt.find("/noisy/"), 7, "/gt/");
     gt.replace(gt.find("NOISY_"), 6, "GT_");
-    cv::Mat a = cv::imread(p, cv::IMREAD_COLOR), b = cv::imread(gt, cv::IMREAD_COLOR);
-    if (a.empty() || b.empty()) continue;
-    cv::cvtColor(a, a, cv::COLOR_BGR2RGB);
-    cv::cvtColor(b, b, cv::COLOR_BGR2RGB);
-    sidd_noisy.push_back(a);
-    sidd_clean.push_back(b);
+    const std::vector<cv::Mat> pair = read_rgb({p, gt});
+    if (pair.size() != 2) continue;
+    sidd_noisy.push_back(pair[0]);
+    sidd_clean.push_back(pair[1]);
   }
-  double noisy_sum = 0, blind_sum = 0, est_sum = 0, measured_sum = 0;
-  for (size_t i = 0; i < sidd_noisy.size(); ++i) {
-    noisy_sum += psnr(sidd_noisy[i], sidd_clean[i]);
-    measured_sum += noise_std(sidd_noisy[i], sidd_clean[i]);
-    cv::Mat in = sidd_noisy[i].clone(), out(in.size(), CV_8UC3);
-    neuralisp::DenoiseResult r;
-    denoiser->process(view_of(in), view_of(out), {}, &r);
-    blind_sum += psnr(out, sidd_clean[i]);
-    est_sum += r.noise_level;
+
+  std::map<std::string, double> figures[2];  // per precision: label -> dB
+  const neuralisp::Precision precisions[2] = {neuralisp::Precision::kBf16, neuralisp::Precision::kFp32};
+  for (int k = 0; k < 2; ++k) {
+    auto denoiser = make_denoiser(model, precisions[k]);
+    std::printf(" precision=%s\n", precision_nick(precisions[k]));
+    for (double sigma : {15.0, 25.0, 50.0}) {
+      double noisy_sum = 0, blind_sum = 0, given_sum = 0, est_sum = 0;
+      std::vector<cv::Mat> noisy_set;
+      for (size_t i = 0; i < mcmaster.size(); ++i) {
+        const cv::Mat noisy = add_awgn(mcmaster[i], sigma, static_cast<int>(i));
+        noisy_set.push_back(noisy);
+        noisy_sum += psnr(noisy, mcmaster[i]);
+        float estimated = 0.0f;
+        blind_sum += psnr(denoise(*denoiser, noisy, -1.0f, &estimated), mcmaster[i]);
+        est_sum += estimated;
+        given_sum += psnr(denoise(*denoiser, noisy, static_cast<float>(sigma)), mcmaster[i]);
+      }
+      const double n = mcmaster.size();
+      char label[64];
+      std::snprintf(label, sizeof label, "McMaster s%.0f blind", sigma);
+      figures[k][label] = blind_sum / n;
+      std::printf("  McMaster sigma %2.0f: noisy %.2f dB | blind %.2f dB (estimated sigma %.1f) | given sigma %.2f dB",
+                  sigma, noisy_sum / n, blind_sum / n, est_sum / n, given_sum / n);
+      if (sigma == 25.0 && k == 0) {
+        std::string params;
+        const double bilateral = best_bilateral(noisy_set, mcmaster, &params);
+        std::printf(" | tuned bilateral %.2f dB (%s)", bilateral, params.c_str());
+      }
+      std::printf("\n");
+    }
+    double noisy_sum = 0, blind_sum = 0, est_sum = 0, measured_sum = 0;
+    for (size_t i = 0; i < sidd_noisy.size(); ++i) {
+      noisy_sum += psnr(sidd_noisy[i], sidd_clean[i]);
+      measured_sum += noise_std(sidd_noisy[i], sidd_clean[i]);
+      float estimated = 0.0f;
+      blind_sum += psnr(denoise(*denoiser, sidd_noisy[i], -1.0f, &estimated), sidd_clean[i]);
+      est_sum += estimated;
+    }
+    const double n = sidd_noisy.size();
+    figures[k]["SIDD blind"] = blind_sum / n;
+    std::printf("  SIDD pairs (%zu): noisy %.2f dB | blind %.2f dB (estimated sigma %.1f, measured %.1f)", sidd_noisy.size(),
+                noisy_sum / n, blind_sum / n, est_sum / n, measured_sum / n);
+    if (k == 0) {
+      std::string params;
+      const double bilateral = best_bilateral(sidd_noisy, sidd_clean, &params);
+      std::printf(" | tuned bilateral %.2f dB (%s)", bilateral, params.c_str());
+    }
+    std::printf("\n");
   }
-  std::string params;
-  const double bilateral = best_bilateral(sidd_noisy, sidd_clean, &params);
-  const double n = sidd_noisy.size();
-  std::printf("  SIDD pairs (%zu): noisy %.2f dB | blind %.2f dB (estimated sigma %.1f, measured %.1f) | "
-              "tuned bilateral %.2f dB (%s)\n", sidd_noisy.size(), noisy_sum / n, blind_sum / n, est_sum / n,
-              measured_sum / n, bilateral, params.c_str());
+  std::printf("  bf16 - fp32:");
+  for (const auto& [label, db] : figures[0]) std::printf(" %s %+.3f dB;", label.c_str(), db - figures[1][label]);
+  std::printf("\n");
   return 0;
 }
 

@@ -43,7 +43,7 @@ class Image {
 // rows), G2, B whatever the pattern, normalised by 2^bayer_bits - 1. Odd sizes are supported:
 // chroma and Bayer cells at the right and bottom edges cover the pixels that exist.
 //
-// `unshuffle` > 1 (RGB and YUV frames) writes the layout a network reads after
+// `unshuffle` 2 or 4 (RGB and YUV frames) writes the layout a network reads after
 // pixel_unshuffle(unshuffle): image pixel (x, y) holds the unshuffle x unshuffle block of frame
 // pixels at (x * unshuffle, y * unshuffle), channel c * unshuffle^2 + dy * unshuffle + dx, so that
 // the frame is read once and no full-resolution tensor is needed. The image may be larger than
