@@ -8,8 +8,10 @@
 #include <torch/script.h>
 
 #include <algorithm>
-#include <chrono>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
+#include <functional>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -176,37 +178,72 @@ std::string first_line(const char* text) {
 
 int core_count() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
-// The automatic thread budget: models that ran recently from different threads share the cores.
-class ThreadBudget {
+// The one thread every neuralisp model in the process runs on, started with the first model and
+// stopped with the last. With OpenMP each thread that runs parallel work keeps a team of workers
+// of its own; with more OpenMP threads alive than cores, libgomp stops spinning between parallel
+// regions and every region pays a sleep and a wake-up (100 context switches and +10% per
+// 640x480 frame, measured). Streaming threads come and go (GStreamer pools them, idle, with
+// their teams), so the models run here instead: one team, never more threads than cores, and
+// the caller's own threads untouched. Elements in different streaming threads take turns, each
+// run with all cores.
+class InferenceThread {
  public:
-  static ThreadBudget& instance() {
-    static ThreadBudget budget;
-    return budget;
+  static std::shared_ptr<InferenceThread> acquire() {
+    static std::mutex mutex;
+    static std::weak_ptr<InferenceThread> shared;
+    std::lock_guard<std::mutex> lock(mutex);
+    std::shared_ptr<InferenceThread> thread = shared.lock();
+    if (!thread) {
+      thread = std::make_shared<InferenceThread>();
+      shared = thread;
+    }
+    return thread;
   }
-  // Records that `model` runs now on this thread and returns its share of the cores.
-  int share(const void* model) {
-    const auto now = std::chrono::steady_clock::now();
-    std::lock_guard<std::mutex> lock(mutex_);
-    runs_[model] = {std::this_thread::get_id(), now};
-    std::set<std::thread::id> threads;
-    for (const auto& [_, run] : runs_)
-      if (now - run.when < kRecent) threads.insert(run.thread);
-    return std::max(1, core_count() / static_cast<int>(threads.size()));
+
+  InferenceThread() : thread_([this] { loop(); }) {}
+  ~InferenceThread() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
   }
-  void forget(const void* model) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    runs_.erase(model);
+
+  // Runs `job` on the inference thread and returns its result; callers from several threads
+  // take turns.
+  Status run(const std::function<Status()>& job) {
+    std::lock_guard<std::mutex> turn(turn_);
+    std::unique_lock<std::mutex> lock(mutex_);
+    job_ = &job;
+    wake_.notify_all();
+    done_.wait(lock, [this] { return job_ == nullptr; });
+    return std::move(result_);
   }
 
  private:
-  // A model that has not run for this long (paused, or a stream that ended) no longer counts.
-  static constexpr std::chrono::seconds kRecent{2};
-  struct Run {
-    std::thread::id thread;
-    std::chrono::steady_clock::time_point when;
-  };
+  void loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (true) {
+      wake_.wait(lock, [this] { return stopping_ || job_ != nullptr; });
+      if (stopping_) return;
+      const std::function<Status()>* job = job_;
+      lock.unlock();
+      Status result = guarded("running a model", *job);
+      lock.lock();
+      result_ = std::move(result);
+      job_ = nullptr;
+      done_.notify_all();
+    }
+  }
+
+  std::mutex turn_;  // one caller at a time
   std::mutex mutex_;
-  std::unordered_map<const void*, Run> runs_;
+  std::condition_variable wake_, done_;
+  const std::function<Status()>* job_ = nullptr;
+  Status result_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: it starts once the members above exist
 };
 
 bool cpuid_bit(unsigned leaf, unsigned subleaf, int register_index, int bit) {
@@ -271,12 +308,15 @@ struct Model::Impl {
   ModelInfo info;
   std::string path;
   torch::Device device = torch::kCPU;
-  int threads = 0;  // 0 = automatic
+  std::atomic<int> threads{0};  // 0 = all cores; set from any thread, read on the inference thread
   TensorPool pool;
   // Output tensors per method: the memory behind the image views returned until its next run.
   std::map<std::string, std::vector<torch::Tensor>> held;
+  // Last, so that it is released first: the last model stops the thread.
+  std::shared_ptr<InferenceThread> runner = InferenceThread::acquire();
 
-  ~Impl() { ThreadBudget::instance().forget(this); }
+  // These run on the inference thread.
+  Status prepare(const ModelOptions& options);
   Status call(const MethodSpec& method, const std::vector<Value>& inputs, std::vector<Value>& outputs);
   Status probe();
 };
@@ -296,54 +336,62 @@ Status Model::load(const ModelOptions& options, std::unique_ptr<Model>& model) {
       return Status::Error(ErrorCode::kNotFound, "model file '" + path + "' does not exist or cannot be read");
 
     auto impl = std::make_unique<Impl>();
-    impl->path = path;
-    if (options.device == Device::kCuda) {
-      if (!torch::cuda::is_available())
-        return Status::Error(ErrorCode::kUnsupported,
-                             "device 'cuda' requested, but this LibTorch build has no CUDA support or no GPU is present");
-      impl->device = torch::kCUDA;
-    }
-    impl->threads = std::max(0, options.threads);
-
-    std::unordered_map<std::string, std::string> extra{{kMetaRecord, ""}};
-    torch::jit::Module module;
-    try {
-      module = torch::jit::load(path, impl->device, extra);
-    } catch (const std::exception& e) {
-      return invalid(path, "is not a readable TorchScript file: " + first_line(e.what()));
-    }
-    if (extra[kMetaRecord].empty())
-      return invalid(path, std::string("has no '") + kMetaRecord + "' record; export it with models/*/export.py");
-    Status status = parse_metadata(path, extra[kMetaRecord], &impl->info);
+    Impl* prepared = impl.get();
+    const Status status = impl->runner->run([&] { return prepared->prepare(options); });
     if (!status.ok()) return status;
-    std::vector<std::string> other_methods;
-    for (const MethodSpec& m : impl->info.methods) {
-      if (!module.find_method(m.name)) return invalid(path, "declares method '" + m.name + "' but has none");
-      if (m.name != "forward") other_methods.push_back(m.name);
-    }
-
-    // Weights in the precision and layout they run in, then a frozen graph (weights become
-    // constants, so casts and layout changes are not repeated per frame).
-    Precision precision = options.precision;
-    if (precision == Precision::kAuto)
-      precision = impl->device == torch::kCPU && cpu_has_native_bf16() ? Precision::kBf16 : Precision::kFp32;
-    impl->info.precision = precision;
-    try {
-      torch::NoGradGuard no_grad;
-      module.eval();
-      if (precision == Precision::kBf16) module.to(torch::kBFloat16);
-      for (torch::Tensor p : module.parameters())
-        if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
-      impl->module = torch::jit::freeze(module, other_methods);
-    } catch (const std::exception& e) {
-      return invalid(path, "cannot be prepared for inference: " + first_line(e.what()));
-    }
-
-    status = impl->probe();
-    if (!status.ok()) return invalid(path, "fails on a probe input: " + status.message());
     model.reset(new Model(std::move(impl)));
     return Status::Ok();
   });
+}
+
+// Loading and freezing run on the inference thread too: freezing folds constants with
+// LibTorch's parallel kernels, which would start an OpenMP team on the caller's thread.
+Status Model::Impl::prepare(const ModelOptions& options) {
+  path = options.path;
+  if (options.device == Device::kCuda) {
+    if (!torch::cuda::is_available())
+      return Status::Error(ErrorCode::kUnsupported,
+                           "device 'cuda' requested, but this LibTorch build has no CUDA support or no GPU is present");
+    device = torch::kCUDA;
+  }
+  threads = std::max(0, options.threads);
+
+  std::unordered_map<std::string, std::string> extra{{kMetaRecord, ""}};
+  torch::jit::Module loaded;
+  try {
+    loaded = torch::jit::load(path, device, extra);
+  } catch (const std::exception& e) {
+    return invalid(path, "is not a readable TorchScript file: " + first_line(e.what()));
+  }
+  if (extra[kMetaRecord].empty())
+    return invalid(path, std::string("has no '") + kMetaRecord + "' record; export it with models/*/export.py");
+  Status status = parse_metadata(path, extra[kMetaRecord], &info);
+  if (!status.ok()) return status;
+  std::vector<std::string> other_methods;
+  for (const MethodSpec& m : info.methods) {
+    if (!loaded.find_method(m.name)) return invalid(path, "declares method '" + m.name + "' but has none");
+    if (m.name != "forward") other_methods.push_back(m.name);
+  }
+
+  // Weights in the precision and layout they run in, then a frozen graph (weights become
+  // constants, so casts and layout changes are not repeated per frame).
+  info.precision = options.precision;
+  if (info.precision == Precision::kAuto)
+    info.precision = device == torch::kCPU && cpu_has_native_bf16() ? Precision::kBf16 : Precision::kFp32;
+  try {
+    torch::NoGradGuard no_grad;
+    loaded.eval();
+    if (info.precision == Precision::kBf16) loaded.to(torch::kBFloat16);
+    for (torch::Tensor p : loaded.parameters())
+      if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
+    module = torch::jit::freeze(loaded, other_methods);
+  } catch (const std::exception& e) {
+    return invalid(path, "cannot be prepared for inference: " + first_line(e.what()));
+  }
+
+  status = probe();
+  if (!status.ok()) return invalid(path, "fails on a probe input: " + status.message());
+  return Status::Ok();
 }
 
 // A small frame through every method in order, so that a model whose outputs do not match its
@@ -387,7 +435,7 @@ Status Model::Impl::probe() {
 Status Model::run(const std::string& method, const std::vector<Value>& inputs, std::vector<Value>& outputs) {
   const MethodSpec* spec = impl_->info.method(method);
   if (!spec) return Status::Error(ErrorCode::kInvalidArgument, "the model has no method '" + method + "'");
-  return guarded("running a model", [&] { return impl_->call(*spec, inputs, outputs); });
+  return guarded("running a model", [&] { return impl_->runner->run([&] { return impl_->call(*spec, inputs, outputs); }); });
 }
 
 Status Model::Impl::call(const MethodSpec& method, const std::vector<Value>& inputs, std::vector<Value>& outputs) {
@@ -452,9 +500,9 @@ Status Model::Impl::call(const MethodSpec& method, const std::vector<Value>& inp
     }
   }
 
-  // With OpenMP the thread count belongs to the calling thread, so each streaming thread keeps
-  // its own budget. Setting it also drops oneDNN's primitive cache, hence the check.
-  const int wanted_threads = threads > 0 ? threads : ThreadBudget::instance().share(this);
+  // Setting the count drops oneDNN's primitive cache, hence the check.
+  const int configured = threads.load();
+  const int wanted_threads = configured > 0 ? configured : core_count();
   if (at::get_num_threads() != wanted_threads) at::set_num_threads(wanted_threads);
 
   std::vector<torch::Tensor>& kept = held[method.name];

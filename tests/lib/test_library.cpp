@@ -373,6 +373,25 @@ TEST(Model, TrunkFeaturesFeedSeveralHeads) {
   EXPECT_FLOAT_EQ(colour[0].values[1], 0.0f);
 }
 
+// A global stage runs once, untiled, on the frame shrunk by area averaging: its estimate sees
+// every pixel (here: the mean colour drives a 3x4 matrix).
+TEST(Model, GlobalStageRunsOnADownscaledFrame) {
+  std::unique_ptr<Model> model;
+  ASSERT_TRUE(Model::load(options_for(model_path("trunk-and-heads.pt")), model).ok());
+  Image frame, small;
+  ASSERT_TRUE(frame.resize(64, 48, 3).ok());
+  for (int y = 0; y < 48; ++y)
+    for (int x = 0; x < 64 * 3; ++x) frame.view().row(y)[x] = (x / 3 + y) % 2 ? 1.0f : 0.0f;  // mean 0.5
+  ASSERT_TRUE(small.resize(16, 12, 3).ok());
+  ASSERT_TRUE(resize_image(frame.view(), small.view()).ok());
+  std::vector<Value> colour;
+  ASSERT_TRUE(model->run("colour", {Value::of_image(small.view())}, colour).ok());
+  EXPECT_NEAR(colour[0].values[0], 0.5f, 1e-4f);
+  Image other_channels;
+  ASSERT_TRUE(other_channels.resize(16, 12, 4).ok());
+  EXPECT_EQ(resize_image(frame.view(), other_channels.view()).code(), ErrorCode::kInvalidArgument);
+}
+
 TEST(Model, AutomaticPrecisionFollowsTheCpu) {
   std::printf("this CPU computes bfloat16 natively: %s\n", cpu_has_native_bf16() ? "yes" : "no");
   EXPECT_STREQ(precision_name(Precision::kBf16), "bf16");

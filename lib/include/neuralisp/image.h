@@ -59,6 +59,11 @@ Status image_to_frame(const ImageView& image, const FrameView& frame, int unshuf
 // A window of an image, e.g. the unpadded part of a padded network input or one tile.
 ImageView crop(const ImageView& image, int x, int y, int width, int height);
 
+// Resamples `source` into `target`'s size (area averaging when shrinking, bilinear otherwise):
+// a model's global stage (a colour transform, say) runs once on a downscaled frame, untiled, so
+// that tiles share one estimate and show no colour seams.
+Status resize_image(const ImageView& source, const ImageView& target);
+
 struct ImageSize {
   int width;
   int height;

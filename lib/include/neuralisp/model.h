@@ -30,10 +30,10 @@ struct ModelOptions {
   std::string path;
   Device device = Device::kCpu;
   Precision precision = Precision::kAuto;
-  // Intra-op threads for this model's calls. 0 = automatic: the cores shared evenly among the
-  // models that run at the same time from different threads (two elements separated by a queue
-  // get half the cores each; elements in one streaming thread run one after the other and each
-  // get all of them).
+  // Intra-op threads for this model's runs; 0 = one per core. Every model of the process runs on
+  // one inference thread that the library starts with the first model and stops with the last
+  // (see Model), so the cores are never oversubscribed: elements in different streaming threads
+  // take turns, each run using this many threads.
   int threads = 0;
 };
 
@@ -99,6 +99,12 @@ struct Value {
 // A loaded TorchScript network. Loading is separate from pre- and post-processing (processors
 // own those), so any task shares it: precision, memory, threads and validation live here.
 //
+// Threads: loading and every run happen on the library's one inference thread; the caller's
+// thread waits for the result. With OpenMP each thread that runs parallel work keeps a team of
+// workers, and with more of them alive than cores libgomp stops spinning between parallel regions
+// (a sleep and a wake-up each time: 10% slower frames, measured); one thread keeps one team, and
+// the application's own threads keep their OpenMP settings.
+//
 // Memory: a forward pass allocates and frees the same intermediates every frame. Each model keeps
 // them in a pool of its own, used only while one of its methods runs on the calling thread, so
 // frames cause no page faults once the stream runs and nothing else in the process changes. For
@@ -117,7 +123,7 @@ class Model {
   // layout (see frame_to_image's `unshuffle`) with a frame size that is a multiple of the
   // alignment; all images of one call describe the same frame.
   Status run(const std::string& method, const std::vector<Value>& inputs, std::vector<Value>& outputs);
-  // 0 = automatic (see ModelOptions::threads).
+  // 0 = one per core (see ModelOptions::threads); from the next run on.
   void set_threads(int threads);
 
  private:
