@@ -140,9 +140,20 @@ GstPadProbeReturn on_buffer_out(GstPad*, GstPadProbeInfo*, gpointer data) {
 
 const char* precision_nick(neuralisp::Precision p) { return p == neuralisp::Precision::kFp32 ? "fp32" : "bf16"; }
 
-// The library alone on the frames: per-frame time and where it goes.
-double library_alone(const std::string& model, neuralisp::Precision precision, const std::vector<cv::Mat>& frames,
-                     int count) {
+// Per-frame times of the library alone on the frames, and where they go.
+struct LibraryRun {
+  Timings total, in, network, out;
+};
+
+// Per-frame times inside the element in a pipeline, and throughput.
+struct PipelineRun {
+  Timings inside;
+  std::vector<double> fps, cpu_ms;
+  double rss_after_warmup = 0.0, rss_end = 0.0;
+};
+
+void library_alone(const std::string& model, neuralisp::Precision precision, const std::vector<cv::Mat>& frames,
+                   int count, LibraryRun* run) {
   std::unique_ptr<neuralisp::Denoiser> denoiser;
   neuralisp::DenoiserOptions options;
   options.model.path = model_file(model);
@@ -153,7 +164,6 @@ double library_alone(const std::string& model, neuralisp::Precision precision, c
     std::exit(1);
   }
   cv::Mat out(frames[0].size(), CV_8UC3);
-  Timings total, in, network, out_ms;
   for (int i = 0; i < kWarmupFrames + count; ++i) {
     cv::Mat frame = frames[i % frames.size()];
     const auto t = Clock::now();
@@ -164,22 +174,19 @@ double library_alone(const std::string& model, neuralisp::Precision precision, c
       std::exit(1);
     }
     if (i < kWarmupFrames) continue;
-    total.ms.push_back(ms);
+    run->total.ms.push_back(ms);
     for (const auto& [key, value] : denoiser->statistics()) {
-      if (key == "convert-in-ms") in.ms.push_back(value);
-      if (key == "network-ms") network.ms.push_back(value);
-      if (key == "convert-out-ms") out_ms.ms.push_back(value);
+      if (key == "convert-in-ms") run->in.ms.push_back(value);
+      if (key == "network-ms") run->network.ms.push_back(value);
+      if (key == "convert-out-ms") run->out.ms.push_back(value);
     }
   }
-  total.report("libneuralisp alone:");
-  std::printf("  %-38s convert in %.2f ms | network %.2f ms | convert out %.2f ms (p50 each)\n", "split:", in.p50(),
-              network.p50(), out_ms.p50());
-  return total.p50();
 }
 
 // videotestsrc ! ispdenoise ! fakesink sync=false: per-frame time inside the element (sink pad to
 // src pad, on the streaming thread) and throughput.
-double in_pipeline(const std::string& model, neuralisp::Precision precision, int width, int height, int count) {
+void in_pipeline(const std::string& model, neuralisp::Precision precision, int width, int height, int count,
+                 PipelineRun* run) {
   gchar* caps = g_strdup_printf(caps_format, width, height);
   gchar* description = g_strdup_printf(
       "videotestsrc num-buffers=%d ! %s ! ispdenoise name=denoise model=%s precision=%s ! fakesink sync=false",
@@ -201,8 +208,8 @@ double in_pipeline(const std::string& model, neuralisp::Precision precision, int
   GstBus* bus = gst_element_get_bus(pipeline);
   GstMessage* msg = gst_bus_timed_pop_filtered(bus, GST_CLOCK_TIME_NONE,
                                                (GstMessageType)(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  const double cpu_ms = (cpu_seconds() - cpu0) * 1000.0;
-  const double rss_end = current_rss_mb();
+  run->cpu_ms.push_back((cpu_seconds() - cpu0) * 1000.0 / (kWarmupFrames + count));
+  run->rss_end = current_rss_mb();
   const bool failed = GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR;
   gst_message_unref(msg);
   gst_object_unref(bus);
@@ -214,27 +221,47 @@ double in_pipeline(const std::string& model, neuralisp::Precision precision, int
   }
   const double per_frame = std::chrono::duration<double, std::milli>(element_clock.last_out -
                                                                       element_clock.first_measured_in).count() / count;
-  Timings inside{std::vector<double>(element_clock.every_frame.begin() + kWarmupFrames, element_clock.every_frame.end())};
-  inside.report("inside ispdenoise (pipeline):");
-  std::printf("  %-38s %7.1f fps  %7.2f ms/frame  CPU %.2f ms/frame (all threads, warm-up included)\n",
-              "videotestsrc ! ispdenoise ! fakesink:", 1000.0 / per_frame, per_frame, cpu_ms / (kWarmupFrames + count));
-  std::printf("  %-38s %.0f MB peak, %.0f MB after %d frames, %.0f MB at the end\n", "RSS:", peak_rss_mb(),
-              element_clock.rss_after_warmup, kWarmupFrames, rss_end);
-  return inside.p50();
+  run->fps.push_back(1000.0 / per_frame);
+  run->rss_after_warmup = element_clock.rss_after_warmup;
+  run->inside.ms.insert(run->inside.ms.end(), element_clock.every_frame.begin() + kWarmupFrames,
+                        element_clock.every_frame.end());
 }
 
+double mean_of(const std::vector<double>& v) {
+  double sum = 0.0;
+  for (double x : v) sum += x;
+  return sum / v.size();
+}
+
+// Library and pipeline alternate in rounds, so that this VM's slow drifts (10-20% between
+// minutes) fall on both alike.
+constexpr int kRounds = 3;
+
 int speed(const std::string& model, int width, int height, int frames) {
-  std::printf("== ispdenoise model=%s %dx%d RGB, %d frames, %u cores, native bf16: %s\n", model.c_str(), width, height,
-              frames, g_get_num_processors(), neuralisp::cpu_has_native_bf16() ? "yes" : "no");
+  std::printf("== ispdenoise model=%s %dx%d RGB, %d frames in %d rounds, %u cores, native bf16: %s\n", model.c_str(),
+              width, height, frames, kRounds, g_get_num_processors(), neuralisp::cpu_has_native_bf16() ? "yes" : "no");
   const std::vector<cv::Mat> inputs = videotestsrc_frames(width, height, 8);
   double bf16_pipeline = 0.0;
   for (neuralisp::Precision precision : {neuralisp::Precision::kBf16, neuralisp::Precision::kFp32}) {
     std::printf(" precision=%s\n", precision_nick(precision));
-    const double library = library_alone(model, precision, inputs, frames);
-    const double pipeline = in_pipeline(model, precision, width, height, frames);
+    LibraryRun library;
+    PipelineRun pipeline;
+    for (int round = 0; round < kRounds; ++round) {
+      const int count = (frames + kRounds - 1) / kRounds;
+      library_alone(model, precision, inputs, count, &library);
+      in_pipeline(model, precision, width, height, count, &pipeline);
+    }
+    library.total.report("libneuralisp alone:");
+    std::printf("  %-38s convert in %.2f ms | network %.2f ms | convert out %.2f ms (p50 each)\n", "split:",
+                library.in.p50(), library.network.p50(), library.out.p50());
+    pipeline.inside.report("inside ispdenoise (pipeline):");
+    std::printf("  %-38s %7.1f fps  CPU %.2f ms/frame (all threads, warm-up included)\n",
+                "videotestsrc ! ispdenoise ! fakesink:", mean_of(pipeline.fps), mean_of(pipeline.cpu_ms));
+    std::printf("  %-38s %.0f MB peak, %.0f MB after %d frames, %.0f MB at the end\n", "RSS:", peak_rss_mb(),
+                pipeline.rss_after_warmup, kWarmupFrames, pipeline.rss_end);
     std::printf("  %-38s %+.1f%% (p50 in the pipeline against the library alone)\n", "pipeline vs library:",
-                100.0 * (pipeline / library - 1.0));
-    if (precision == neuralisp::Precision::kBf16) bf16_pipeline = pipeline;
+                100.0 * (pipeline.inside.p50() / library.total.p50() - 1.0));
+    if (precision == neuralisp::Precision::kBf16) bf16_pipeline = pipeline.inside.p50();
   }
 
   // OpenCV's non-local means on the same frames, for a ratio in the same run.
