@@ -84,9 +84,9 @@ class Denoiser(nn.Module):
         nn.init.zeros_(self.tail.weight)
         nn.init.zeros_(self.tail.bias)
 
-    def denoise(self, half: torch.Tensor, level_map: torch.Tensor) -> torch.Tensor:
-        """half: the pixel-unshuffled frame; returns the denoised frame in the same layout."""
-        x = half.to(self.head.weight.dtype)
+    def denoise(self, half: torch.Tensor, x: torch.Tensor, level_map: torch.Tensor) -> torch.Tensor:
+        """half: the pixel-unshuffled frame (float32); x: the same in the weights' dtype. Returns
+        the denoised frame in the layout and dtype of `half`."""
         level_half = F.interpolate(level_map.to(x.dtype), size=(x.shape[-2], x.shape[-1]), mode="nearest")
         x1 = self.enc1(F.relu(self.head(torch.cat([x, level_half.expand(-1, 4, -1, -1)], dim=1))))
         x2 = self.enc2(F.relu(self.down1(x1)))
@@ -97,11 +97,12 @@ class Denoiser(nn.Module):
 
     def forward(self, half: torch.Tensor, level: torch.Tensor, strength: torch.Tensor):
         n, _, h, w = half.shape
+        x = half.to(self.head.weight.dtype)  # converted once, for the estimator and the denoiser
         if bool((level < 0).any()):
-            level_map = self.estimator(half.to(self.head.weight.dtype)).to(half.dtype)
+            level_map = self.estimator(x).to(half.dtype)
         else:
             level_map = level.expand(n, 1, h // 4, w // 4)
-        return self.denoise(half, level_map * strength), level_map
+        return self.denoise(half, x, level_map * strength), level_map
 
 
 CONFIGS = {

@@ -224,7 +224,7 @@ def main():
             jitter = 0.85 + 0.3 * torch.rand(args.batch, 1, 1, 1, generator=gen)
             level = use_estimate * estimated.detach() + (1 - use_estimate) * true_level * jitter
             # L1 in the unshuffled layout is L1 over the same pixels.
-            loss_image = F.l1_loss(model.denoise(half, level), F.pixel_unshuffle(target, 2))
+            loss_image = F.l1_loss(model.denoise(half, half, level), F.pixel_unshuffle(target, 2))
             loss = loss_image + 2.0 * loss_level
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -13,10 +13,11 @@ fi
 [ -x build/tests/benchmark/neuralisp-benchmark ] || { meson setup --reconfigure build >/dev/null && ninja -C build; }
 export GST_PLUGIN_PATH="$PWD/build/gst"
 bench=build/tests/benchmark/neuralisp-benchmark
-for model in fast quality; do
-  $bench speed "$model" 640 480 100
-  $bench speed "$model" 1280 720 50
-done
+$bench speed fast 640 480 150
+$bench speed fast 1280 720 60
+$bench speed fast 1920 1080 30
+$bench speed quality 640 480 100
+$bench speed quality 1280 720 60
 if [ -d "$datasets/val/mcmaster18" ]; then
   for model in fast quality; do
     $bench quality "$model" "$datasets"
