@@ -19,7 +19,7 @@ tensor exists in the graph.
 The convolutions run in the precision of the weights (the library casts them to bfloat16 where
 the CPU computes it natively); the input, the residual addition and the outputs stay float32.
 """
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -37,6 +37,24 @@ def conv_stack(width: int, depth: int) -> nn.Sequential:
     for _ in range(depth):
         layers += [conv(width, width), nn.ReLU(inplace=True)]
     return nn.Sequential(*layers)
+
+
+def upsample_add(weight: torch.Tensor, bias: Optional[torch.Tensor], x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
+    """pixel_shuffle(conv1x1(x, weight, bias), 2) + skip, computed as one 1x1 convolution per
+    output row phase whose channels come out in NHWC order, stacked: a plain copy instead of
+    pixel_shuffle's gather over channels-last memory (2.3 of the 22 ms per 720p frame). Bit-exact;
+    after freezing the weight rearrangement is a constant."""
+    assert bias is not None
+    c, cin = weight.shape[0] // 4, weight.shape[1]
+    w = weight.reshape(c, 2, 2, cin)  # output channel c * 4 + dy * 2 + dx, as pixel_shuffle reads it
+    b = bias.reshape(c, 2, 2)
+    rows: List[torch.Tensor] = []
+    for dy in range(2):
+        w_dy = w[:, dy].permute(1, 0, 2).reshape(2 * c, cin, 1, 1)  # (dx, c): NHWC order of a row pair
+        b_dy = b[:, dy].permute(1, 0).reshape(2 * c)
+        rows.append(F.conv2d(x, w_dy, b_dy).permute(0, 2, 3, 1))
+    n, h, wd = x.shape[0], x.shape[2], x.shape[3]
+    return torch.stack(rows, dim=2).reshape(n, 2 * h, 2 * wd, c).permute(0, 3, 1, 2) + skip
 
 
 class NoiseEstimator(nn.Module):
@@ -87,12 +105,16 @@ class Denoiser(nn.Module):
     def denoise(self, half: torch.Tensor, x: torch.Tensor, level_map: torch.Tensor) -> torch.Tensor:
         """half: the pixel-unshuffled frame (float32); x: the same in the weights' dtype. Returns
         the denoised frame in the layout and dtype of `half`."""
-        level_half = F.interpolate(level_map.to(x.dtype), size=(x.shape[-2], x.shape[-1]), mode="nearest")
-        x1 = self.enc1(F.relu(self.head(torch.cat([x, level_half.expand(-1, 4, -1, -1)], dim=1))))
+        # Nearest upsampling by 4 (the map is at 1/8 of the frame, x at 1/2), and the join done in
+        # NHWC order: a plain channel cat returns NCHW memory, which the first convolution then
+        # reorders (1.3 ms per 720p frame); interpolate() took 4x longer than repeat_interleave.
+        level_half = level_map.to(x.dtype).repeat_interleave(4, dim=2).repeat_interleave(4, dim=3)
+        joined = torch.cat([x.permute(0, 2, 3, 1), level_half.permute(0, 2, 3, 1).expand(-1, -1, -1, 4)], dim=3)
+        x1 = self.enc1(F.relu(self.head(joined.permute(0, 3, 1, 2))))
         x2 = self.enc2(F.relu(self.down1(x1)))
         x3 = self.bottom(F.relu(self.down2(x2)))
-        y2 = self.dec2(F.pixel_shuffle(self.up2(x3), 2) + x2)
-        y1 = self.dec1(F.pixel_shuffle(self.up1(y2), 2) + x1)
+        y2 = self.dec2(upsample_add(self.up2.weight, self.up2.bias, x3, x2))
+        y1 = self.dec1(upsample_add(self.up1.weight, self.up1.bias, y2, x1))
         return half + self.tail(y1).to(half.dtype)
 
     def forward(self, half: torch.Tensor, level: torch.Tensor, strength: torch.Tensor):
