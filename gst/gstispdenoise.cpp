@@ -85,7 +85,6 @@ struct GstIspDenoisePrivate
   neuralisp::DenoiseParams params { static_cast<float> (DEFAULT_PROP_NOISE_LEVEL),
       static_cast<float> (DEFAULT_PROP_STRENGTH) };
   GstIspDenoiseModel model = DEFAULT_PROP_MODEL;
-
 };
 
 struct _GstIspDenoise

@@ -15,6 +15,8 @@
 #include <neuralisp/image.h>
 #include <neuralisp/model.h>
 
+#include "tiling.h"
+
 using namespace neuralisp;
 
 namespace {
@@ -525,6 +527,47 @@ TEST(Denoiser, Bf16AgreesWithFp32) {
     for (std::size_t i = 0; i < a.memory[0].size(); ++i) worst = std::max(worst, std::abs(a.memory[0][i] - b.memory[0][i]));
     EXPECT_LE(worst, 12) << "level " << level;
   }
+}
+
+// Every output is blended at its own scale: an image upscaled 2x and a map at 1/8 come out of a
+// tiled run as out of a whole-frame one (both are local functions of the input).
+TEST(Tiler, BlendsEveryOutputAtItsOwnScale) {
+  const int w = 96, h = 64;
+  Image input, up, map;
+  ASSERT_TRUE(input.resize(w, h, 3).ok());
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int c = 0; c < 3; ++c) input.view().row(y)[3 * x + c] = std::sin(0.1f * x + 0.2f * y + c);
+  const TileFunction tile = [&](const ImageView& in, std::vector<ImageView>& outputs) -> Status {
+    Status s = up.resize(2 * in.width, 2 * in.height, 3);
+    if (s.ok()) s = map.resize(in.width / 8, in.height / 8, 1);
+    if (!s.ok()) return s;
+    for (int y = 0; y < 2 * in.height; ++y)
+      for (int x = 0; x < 2 * in.width; ++x)
+        for (int c = 0; c < 3; ++c) up.view().row(y)[3 * x + c] = in.row(y / 2)[3 * (x / 2) + c];
+    for (int by = 0; by < in.height / 8; ++by)
+      for (int bx = 0; bx < in.width / 8; ++bx) {
+        float sum = 0.0f;
+        for (int y = 0; y < 8; ++y)
+          for (int x = 0; x < 8; ++x) sum += in.row(8 * by + y)[3 * (8 * bx + x)];
+        map.view().row(by)[bx] = sum / 64.0f;
+      }
+    outputs.assign({up.view(), map.view()});
+    return Status::Ok();
+  };
+  Tiler whole_tiler, tiled_tiler;
+  std::vector<ImageView> whole, tiled;
+  ASSERT_TRUE(whole_tiler.run(input.view(), {1, 8, 8, 0}, tile, &whole).ok());
+  std::vector<float> whole_up(whole[0].data, whole[0].data + 2 * w * 2 * h * 3);
+  std::vector<float> whole_map(whole[1].data, whole[1].data + (w / 8) * (h / 8));
+  ASSERT_TRUE(tiled_tiler.run(input.view(), {1, 8, 8, 40}, tile, &tiled).ok());
+  ASSERT_EQ(tiled[0].width, 2 * w);
+  ASSERT_EQ(tiled[0].height, 2 * h);
+  ASSERT_EQ(tiled[1].width, w / 8);
+  for (int y = 0; y < 2 * h; ++y)
+    for (int x = 0; x < 2 * w * 3; ++x) ASSERT_NEAR(tiled[0].row(y)[x], whole_up[(y * 2 * w * 3) + x], 1e-5f);
+  for (int y = 0; y < h / 8; ++y)
+    for (int x = 0; x < w / 8; ++x) ASSERT_NEAR(tiled[1].row(y)[x], whole_map[y * (w / 8) + x], 1e-5f);
 }
 
 namespace {
