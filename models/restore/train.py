@@ -1,0 +1,186 @@
+#!/usr/bin/python3
+"""Trains the isprestore network on relative ground truth (TASNet's sampling, seed 000 ch. 2).
+
+For each crop, input levels l_in (blur, noise, JPEG in [0, 1]) are drawn, and target levels
+l_gt between 0 and l_in: the input is the clean crop degraded to l_in, the target the same crop
+degraded to l_gt (same noise realisation, scaled), and the network, told t = l_in - l_gt, learns
+to remove exactly that much. Degradations run in the camera's order: blur, noise, 8-bit
+quantisation, JPEG. Validation on McMaster (seeded per image): blur sigma 2, noise sigma 25,
+JPEG quality 20 and the chain blur 2 -> noise 25 -> JPEG 40, each with the exact task vector
+against the clean image. Resumes from its checkpoint; the log is JSON lines on stdout.
+
+    /usr/bin/python3 models/restore/train.py --model fast --minutes 120 --out /tmp/train/restore
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+sys.path.insert(0, HERE)
+sys.path.append(os.path.join(HERE, "..", "denoise"))  # last: its net and export must not shadow ours
+import net  # noqa: E402
+import synth  # noqa: E402  (the denoiser's degradation synthesis: blur, JPEG, quantisation)
+from export import export  # noqa: E402
+from photos import load_images, load_photos, random_batch  # noqa: E402
+
+
+def jpeg_quality(level: float) -> int:
+    """Task-vector scale: level = (100 - quality) / 90; 0 = no JPEG."""
+    return int(round(100 - 90 * level)) if level > 0 else 0
+
+
+def degrade(clean: torch.Tensor, levels: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    """clean [B,3,H,W] 0..1, levels [B,3], noise [B,3,H,W] standard normal (shared realisation)."""
+    out = torch.empty_like(clean)
+    for i in range(clean.shape[0]):
+        x = synth.gaussian_blur(clean[i:i + 1], float(levels[i, 0]) * net.MAX_BLUR_SIGMA)
+        out[i:i + 1] = x + noise[i:i + 1] * (float(levels[i, 1]) * net.MAX_NOISE_SIGMA / 255.0)
+    out = synth.quantize(out)
+    return synth.jpeg_round_trip(out, [jpeg_quality(float(l)) for l in levels[:, 2]])
+
+
+def sample_levels(batch: int, gen: torch.Generator, zero_probability: float):
+    """l_in per component: 0 with some probability, else uniform; l_gt = l_in * u with u = 0
+    (restore fully) half of the time, else uniform (restore partly)."""
+    l_in = torch.rand(batch, 3, generator=gen)
+    l_in = l_in * (torch.rand(batch, 3, generator=gen) >= zero_probability).float()
+    u = torch.rand(batch, 3, generator=gen) * (torch.rand(batch, 3, generator=gen) >= 0.5).float()
+    l_gt = l_in * u
+    return l_in, l_gt
+
+
+def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    mse = float(((a - b) ** 2).mean())
+    return 10 * math.log10(1.0 / max(mse, 1e-12))
+
+
+VALIDATION = {
+    "blur2": (0.5, 0.0, 0.0),
+    "noise25": (0.0, 0.5, 0.0),
+    "jpeg20": (0.0, 0.0, 80 / 90),
+    "chain": (0.5, 0.5, 60 / 90),
+}
+
+
+@torch.inference_mode()
+def validate(model, images):
+    model.eval()
+    scores = {}
+    for name, levels in VALIDATION.items():
+        inputs, outputs = [], []
+        for index, img in enumerate(images):
+            clean = torch.from_numpy(img.astype(np.float32) / 255.0).permute(2, 0, 1).unsqueeze(0)
+            h, w = clean.shape[-2:]
+            clean = clean[..., : h // net.ALIGNMENT * net.ALIGNMENT, : w // net.ALIGNMENT * net.ALIGNMENT]
+            gen = torch.Generator().manual_seed(index)
+            noise = torch.randn(clean.shape, generator=gen)
+            level = torch.tensor([levels])
+            degraded = degrade(clean, level, noise)
+            restored = F.pixel_shuffle(model(F.pixel_unshuffle(degraded, 2), level), 2)
+            inputs.append(psnr(degraded, clean))
+            outputs.append(psnr(synth.quantize(restored.clamp(0, 1)), clean))
+        scores[name] = (round(float(np.mean(inputs)), 3), round(float(np.mean(outputs)), 3))
+    model.train()
+    return scores
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", choices=sorted(net.CONFIGS), required=True)
+    parser.add_argument("--minutes", type=float, default=120)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--data", default=os.environ.get("NEURALISP_DATASETS", "../shared/datasets"))
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--crop", type=int, default=128)
+    parser.add_argument("--lr", type=float, default=5e-4)
+    parser.add_argument("--eval-minutes", type=float, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--zero-probability", type=float, default=0.3,
+                        help="chance that a degradation is absent from a sample's input")
+    parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast for the forward and backward pass")
+    parser.add_argument("--photos", nargs="*", default=[], help="glob patterns of more clean photos")
+    parser.add_argument("--init", help="checkpoint to start from when --out has none")
+    parser.add_argument("--new-schedule", action="store_true", help="with --init: restart the time budget")
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.out, exist_ok=True)
+    train_images = load_images(os.path.join(args.data, "train", "urban100")) + load_photos(args.photos)
+    val_images = load_images(os.path.join(args.data, "val", "mcmaster18"))
+    print(f"{len(train_images)} training images", flush=True)
+
+    model = net.build(args.model)
+    trunk, head = net.macs_per_pixel(model)
+    print(f"MACs per pixel: trunk {trunk:.0f}, head {head:.0f}", flush=True)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    checkpoint_path = os.path.join(args.out, "checkpoint.pt")
+    state = {"step": 0, "elapsed": 0.0, "history": []}
+    resume_from = checkpoint_path if os.path.exists(checkpoint_path) else args.init
+    if resume_from:
+        saved = torch.load(resume_from)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        state = saved["state"]
+        if args.new_schedule and resume_from == args.init:
+            state["elapsed"] = 0.0
+        print(f"resumed from {resume_from} at step {state['step']}", flush=True)
+
+    rng = np.random.default_rng(args.seed + state["step"])
+    gen = torch.Generator().manual_seed(args.seed + state["step"])
+    budget = args.minutes * 60
+    start = time.time() - state["elapsed"]
+    next_eval = state["elapsed"] + args.eval_minutes * 60
+    running = []
+    since = time.time()  # wall time of the steps in `running`
+    model.train()
+    while True:
+        elapsed = time.time() - start
+        progress = min(elapsed / budget, 1.0)
+        lr = args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress)))
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+
+        clean = random_batch(train_images, args.batch, args.crop, rng)
+        l_in, l_gt = sample_levels(args.batch, gen, args.zero_probability)
+        noise = torch.randn(clean.shape, generator=gen)
+        degraded = degrade(clean, l_in, noise)
+        target = degrade(clean, l_gt, noise)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            restored = model(F.pixel_unshuffle(degraded, 2), l_in - l_gt)
+        loss = F.l1_loss(restored.float(), F.pixel_unshuffle(target, 2))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        state["step"] += 1
+        running.append(float(loss))
+
+        elapsed = time.time() - start
+        if elapsed >= next_eval or elapsed >= budget:
+            state["elapsed"] = elapsed
+            record = dict(step=state["step"], minutes=round(elapsed / 60, 1), lr=lr, l1=float(np.mean(running)),
+                          steps_per_second=round(len(running) / (time.time() - since), 2),
+                          mcmaster=validate(model, val_images))
+            running = []
+            state["history"].append(record)
+            print(json.dumps(record), flush=True)
+            torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": state,
+                        "config": net.CONFIGS[args.model], "seed": args.seed}, checkpoint_path + ".tmp")
+            os.replace(checkpoint_path + ".tmp", checkpoint_path)
+            export(model, args.model, os.path.join(args.out, f"restore-{args.model}.pt"))
+            next_eval = elapsed + args.eval_minutes * 60
+            since = time.time()
+            if elapsed >= budget:
+                break
+
+
+if __name__ == "__main__":
+    main()
