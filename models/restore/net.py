@@ -14,43 +14,21 @@ pixel-unshuffled by 2 (12 channels at half resolution); stages at 1/2, 1/4 and 1
 Methods (see export.py): trunk(half) -> features; head(features, task[3]) -> restored half;
 forward(half, task) = head(trunk(half), task) for training and single-output use.
 """
+import os
+import sys
 from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from layers import conv, conv_stack, upsample_add  # noqa: E402
+
 ALIGNMENT = 8
 TASKS = ("blur", "noise", "jpeg")
 MAX_BLUR_SIGMA = 4.0
 MAX_NOISE_SIGMA = 50.0
-
-
-def conv(cin: int, cout: int, k: int = 3) -> nn.Conv2d:
-    return nn.Conv2d(cin, cout, k, padding=k // 2)
-
-
-def conv_stack(width: int, depth: int) -> nn.Sequential:
-    layers: List[nn.Module] = []
-    for _ in range(depth):
-        layers += [conv(width, width), nn.ReLU(inplace=True)]
-    return nn.Sequential(*layers)
-
-
-def upsample_add(weight: torch.Tensor, bias: Optional[torch.Tensor], x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
-    """pixel_shuffle(conv1x1(x), 2) + skip as two row-phase convolutions stacked in NHWC order
-    (a copy instead of pixel_shuffle's gather over channels-last memory; see denoise/net.py)."""
-    assert bias is not None
-    c, cin = weight.shape[0] // 4, weight.shape[1]
-    w = weight.reshape(c, 2, 2, cin)
-    b = bias.reshape(c, 2, 2)
-    rows: List[torch.Tensor] = []
-    for dy in range(2):
-        w_dy = w[:, dy].permute(1, 0, 2).reshape(2 * c, cin, 1, 1)
-        b_dy = b[:, dy].permute(1, 0).reshape(2 * c)
-        rows.append(F.conv2d(x, w_dy, b_dy).permute(0, 2, 3, 1))
-    n, h, wd = x.shape[0], x.shape[2], x.shape[3]
-    return torch.stack(rows, dim=2).reshape(n, 2 * h, 2 * wd, c).permute(0, 3, 1, 2) + skip
 
 
 def fold(weight: torch.Tensor, bias: Optional[torch.Tensor], gain: torch.Tensor, offset: torch.Tensor):

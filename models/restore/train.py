@@ -12,7 +12,6 @@ against the clean image. Resumes from its checkpoint; the log is JSON lines on s
     /usr/bin/python3 models/restore/train.py --model fast --minutes 120 --out /tmp/train/restore
 """
 import argparse
-import json
 import math
 import os
 import sys
@@ -29,6 +28,7 @@ sys.path.append(os.path.join(HERE, "..", "denoise"))  # last: its net and export
 import net  # noqa: E402
 import synth  # noqa: E402  (the denoiser's degradation synthesis: blur, JPEG, quantisation)
 from export import export  # noqa: E402
+import training  # noqa: E402
 from photos import load_images, load_photos, random_batch  # noqa: E402
 
 
@@ -94,26 +94,13 @@ def validate(model, images):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--model", choices=sorted(net.CONFIGS), required=True)
-    parser.add_argument("--minutes", type=float, default=120)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--data", default=os.environ.get("NEURALISP_DATASETS", "../shared/datasets"))
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--crop", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=5e-4)
-    parser.add_argument("--eval-minutes", type=float, default=10)
-    parser.add_argument("--seed", type=int, default=1)
+    training.add_common_arguments(parser, net.CONFIGS, crop=128, lr=1e-3)
     parser.add_argument("--zero-probability", type=float, default=0.3,
                         help="chance that a degradation is absent from a sample's input")
     parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast for the forward and backward pass")
-    parser.add_argument("--photos", nargs="*", default=[], help="glob patterns of more clean photos")
-    parser.add_argument("--init", help="checkpoint to start from when --out has none")
-    parser.add_argument("--new-schedule", action="store_true", help="with --init: restart the time budget")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
-    os.makedirs(args.out, exist_ok=True)
     train_images = load_images(os.path.join(args.data, "train", "urban100")) + load_photos(args.photos)
     val_images = load_images(os.path.join(args.data, "val", "mcmaster18"))
     print(f"{len(train_images)} training images", flush=True)
@@ -122,33 +109,15 @@ def main():
     trunk, head = net.macs_per_pixel(model)
     print(f"MACs per pixel: trunk {trunk:.0f}, head {head:.0f}", flush=True)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    checkpoint_path = os.path.join(args.out, "checkpoint.pt")
-    state = {"step": 0, "elapsed": 0.0, "history": []}
-    resume_from = checkpoint_path if os.path.exists(checkpoint_path) else args.init
-    if resume_from:
-        saved = torch.load(resume_from)
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        state = saved["state"]
-        if args.new_schedule and resume_from == args.init:
-            state["elapsed"] = 0.0
-        print(f"resumed from {resume_from} at step {state['step']}", flush=True)
-
-    rng = np.random.default_rng(args.seed + state["step"])
-    gen = torch.Generator().manual_seed(args.seed + state["step"])
-    budget = args.minutes * 60
-    start = time.time() - state["elapsed"]
-    next_eval = state["elapsed"] + args.eval_minutes * 60
+    run = training.Run(args, model, optimizer, net.CONFIGS[args.model],
+                       lambda: export(model, args.model, os.path.join(args.out, f"restore-{args.model}.pt")))
+    rng = np.random.default_rng(args.seed + run.step)
+    gen = torch.Generator().manual_seed(args.seed + run.step)
     running = []
     since = time.time()  # wall time of the steps in `running`
     model.train()
     while True:
-        elapsed = time.time() - start
-        progress = min(elapsed / budget, 1.0)
-        lr = args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress)))
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-
+        run.begin_step()
         clean = random_batch(train_images, args.batch, args.crop, rng)
         l_in, l_gt = sample_levels(args.batch, gen, args.zero_probability)
         noise = torch.randn(clean.shape, generator=gen)
@@ -160,26 +129,15 @@ def main():
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        state["step"] += 1
         running.append(float(loss))
 
-        elapsed = time.time() - start
-        if elapsed >= next_eval or elapsed >= budget:
-            state["elapsed"] = elapsed
-            record = dict(step=state["step"], minutes=round(elapsed / 60, 1), lr=lr, l1=float(np.mean(running)),
-                          steps_per_second=round(len(running) / (time.time() - since), 2),
+        if run.end_step():
+            record = dict(l1=float(np.mean(running)), steps_per_second=round(len(running) / (time.time() - since), 2),
                           mcmaster=validate(model, val_images))
             running = []
-            state["history"].append(record)
-            print(json.dumps(record), flush=True)
-            torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": state,
-                        "config": net.CONFIGS[args.model], "seed": args.seed}, checkpoint_path + ".tmp")
-            os.replace(checkpoint_path + ".tmp", checkpoint_path)
-            export(model, args.model, os.path.join(args.out, f"restore-{args.model}.pt"))
-            next_eval = elapsed + args.eval_minutes * 60
-            since = time.time()
-            if elapsed >= budget:
+            if run.checkpoint(record):
                 break
+            since = time.time()
 
 
 if __name__ == "__main__":
