@@ -84,8 +84,9 @@ IspModelSettings::install_properties (GObjectClass * klass, guint first)
           GST_TYPE_ISP_PRECISION, DEFAULT_PROP_PRECISION, ready));
   g_object_class_install_property (klass, first + PROP_THREADS,
       g_param_spec_int ("threads", "Threads",
-          "CPU threads this element's inference may use (0 = automatic: all cores, shared evenly with "
-          "the neuralisp elements that run at the same time in other streaming threads)", 0, 256,
+          "CPU threads for each run of this element's network (0 = one per core). Every neuralisp "
+          "network of the process runs on one inference thread, so elements in different streaming "
+          "threads take turns instead of oversubscribing the cores", 0, 256,
           DEFAULT_PROP_THREADS, playing));
   g_object_class_install_property (klass, first + PROP_TILE_SIZE,
       g_param_spec_int ("tile-size", "Tile size",
