@@ -1,21 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "neuralisp/denoiser.h"
 
-#include <chrono>
 #include <numeric>
 
 #include "guard.h"
+#include "network_input.h"
 #include "tiling.h"
 
 namespace neuralisp {
 namespace {
-
-int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
-
-using Clock = std::chrono::steady_clock;
-double ms_between(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
-}
 
 double mean_of(const ImageView& v) {
   double sum = 0.0;
@@ -112,11 +105,9 @@ Status Denoiser::process(const FrameView& input, const std::vector<FrameView>& o
 Status Denoiser::denoise(const FrameView& input, const FrameView& output) {
   Impl& d = *impl_;
   const ModelInfo& info = d.model->info();
-  const int u = info.unshuffle, align = info.alignment;
+  const int u = info.unshuffle;
   const Clock::time_point start = Clock::now();
-  Status status = d.input.resize(round_up(input.width, align) / u, round_up(input.height, align) / u, 3 * u * u);
-  if (!status.ok()) return status;
-  status = frame_to_image(input, d.input.view(), u);
+  Status status = frame_to_network_input(input, info, d.input);
   if (!status.ok()) return status;
 
   const bool estimate = d.params.noise_level < 0.0f;
@@ -130,7 +121,7 @@ Status Denoiser::denoise(const FrameView& input, const FrameView& output) {
     return Status::Ok();
   };
   const Clock::time_point converted = Clock::now();
-  status = d.tiler.run(d.input.view(), {u, align, info.overlap, d.runtime.tile_size}, run_tile, &d.images);
+  status = d.tiler.run(d.input.view(), {u, info.alignment, info.overlap, d.runtime.tile_size}, run_tile, &d.images);
   if (!status.ok()) return status;
   const Clock::time_point inferred = Clock::now();
   status = image_to_frame(d.images[0], output, u, &input);

@@ -310,8 +310,6 @@ struct Model::Impl {
   torch::Device device = torch::kCPU;
   std::atomic<int> threads{0};  // 0 = all cores; set from any thread, read on the inference thread
   TensorPool pool;
-  // Output tensors per method: the memory behind the image views returned until its next run.
-  std::map<std::string, std::vector<torch::Tensor>> held;
   // Last, so that it is released first: the last model stops the thread.
   std::shared_ptr<InferenceThread> runner = InferenceThread::acquire();
 
@@ -505,8 +503,8 @@ Status Model::Impl::call(const MethodSpec& method, const std::vector<Value>& inp
   const int wanted_threads = configured > 0 ? configured : core_count();
   if (at::get_num_threads() != wanted_threads) at::set_num_threads(wanted_threads);
 
-  std::vector<torch::Tensor>& kept = held[method.name];
-  kept.clear();  // last run's outputs go back to the pool before this run allocates
+  // The caller's previous outputs go back to the pool before this run allocates.
+  outputs.clear();
   // Output copies (device, layout) below come from the pool too.
   TensorPool::Scope pooled(pool);
   c10::InferenceMode inference;
@@ -560,7 +558,7 @@ Status Model::Impl::call(const MethodSpec& method, const std::vector<Value>& inp
       return wrong("has shape " + c10::str(t.sizes()) + ", expected [1, " + std::to_string(expect_c) + ", " +
                    std::to_string(expect_h) + ", " + std::to_string(expect_w) + "]");
     t = t.to(torch::kCPU).contiguous(at::MemoryFormat::ChannelsLast);
-    kept.push_back(t);
+    out.storage = std::make_shared<torch::Tensor>(t);
     out.image = {t.data_ptr<float>(), static_cast<int>(t.size(3)), static_cast<int>(t.size(2)),
                  static_cast<int>(t.size(1)), t.size(3) * t.size(1)};
   }

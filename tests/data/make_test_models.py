@@ -87,6 +87,42 @@ TRUNK_AND_HEADS_META = "\n".join([
     "",
 ])
 
+class ShiftingRestorer(nn.Module):
+    """A restorer (trunk and heads on the unshuffled frame) whose head adds a tenth of the task's
+    first value to every pixel: each output shows which task it got."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(12, 8, 3, padding=1)
+
+    @torch.jit.export
+    def trunk(self, half: torch.Tensor):
+        return half, self.conv(half.to(self.conv.weight.dtype))
+
+    @torch.jit.export
+    def head(self, features: Tuple[torch.Tensor, torch.Tensor], task: torch.Tensor) -> torch.Tensor:
+        half, _ = features
+        return half + 0.1 * task[:, 0].view(-1, 1, 1, 1)
+
+    def forward(self, half: torch.Tensor) -> torch.Tensor:
+        return half
+
+
+SHIFTING_RESTORER_META = "\n".join([
+    "format=neuralisp-model/2",
+    "task=restore",
+    "variant=test",
+    "unshuffle=2",
+    "alignment=8",
+    "overlap=16",
+    "methods=trunk,head",
+    "method.trunk.inputs=image:image/3",
+    "method.trunk.outputs=features:features",
+    "method.head.inputs=features:features,task:vector/3=0;0;0",
+    "method.head.outputs=image:image/3",
+    "",
+])
+
 OLD_FORMAT_META = "\n".join(["format=neuralisp-model/1", "task=denoise", "inputs=image,level,strength", ""])
 
 torch.jit.save(torch.jit.script(HalfSizeOutput()), os.path.join(HERE, "wrong-shape.pt"),
@@ -96,5 +132,7 @@ torch.jit.save(torch.jit.script(Identity()), os.path.join(HERE, "identity.pt"),
                _extra_files={"neuralisp.meta": metadata("identity")})
 torch.jit.save(torch.jit.script(Identity()), os.path.join(HERE, "old-format.pt"),
                _extra_files={"neuralisp.meta": OLD_FORMAT_META})
+torch.jit.save(torch.jit.script(ShiftingRestorer()), os.path.join(HERE, "shifting-restorer.pt"),
+               _extra_files={"neuralisp.meta": SHIFTING_RESTORER_META})
 heads = torch.jit.script(TrunkAndHeads())
 torch.jit.save(heads, os.path.join(HERE, "trunk-and-heads.pt"), _extra_files={"neuralisp.meta": TRUNK_AND_HEADS_META})

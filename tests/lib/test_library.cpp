@@ -2,6 +2,7 @@
 // libneuralisp unit tests: no GStreamer, synthetic images only.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include <neuralisp/denoiser.h>
 #include <neuralisp/image.h>
 #include <neuralisp/model.h>
+#include <neuralisp/restorer.h>
 
 #include "tiling.h"
 
@@ -568,6 +570,57 @@ TEST(Tiler, BlendsEveryOutputAtItsOwnScale) {
     for (int x = 0; x < 2 * w * 3; ++x) ASSERT_NEAR(tiled[0].row(y)[x], whole_up[(y * 2 * w * 3) + x], 1e-5f);
   for (int y = 0; y < h / 8; ++y)
     for (int x = 0; x < w / 8; ++x) ASSERT_NEAR(tiled[1].row(y)[x], whole_map[y * (w / 8) + x], 1e-5f);
+}
+
+std::unique_ptr<Restorer> make_restorer(int tile_size = 0) {
+  std::unique_ptr<Restorer> restorer;
+  RestorerOptions options;
+  options.model.path = model_path("shifting-restorer.pt");
+  options.runtime.tile_size = tile_size;
+  const Status s = Restorer::create(options, restorer);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return restorer;
+}
+
+// Several outputs from one trunk: each output frame gets its own task (the test model adds a
+// tenth of the task's first value), whole or tiled, in any format.
+TEST(Restorer, EachOutputGetsItsOwnTask) {
+  for (int tile_size : {0, 48}) {
+    auto restorer = make_restorer(tile_size);
+    for (PixelFormat format : {PixelFormat::kRGB, PixelFormat::kI420}) {
+      OwnedFrame in(format, 101, 67), a(format, 101, 67), b(format, 101, 67), c(format, 101, 67);
+      for (auto& m : in.memory) std::fill(m.begin(), m.end(), 100);
+      ASSERT_TRUE(restorer->set_tasks({{0.0f, 0.5f, 0.0f}, {0.5f, 0.0f, 0.0f}, {1.0f, 1.0f, 1.0f}}).ok());
+      const Status s = restorer->process(in.view, {a.view, b.view, c.view});
+      ASSERT_TRUE(s.ok()) << s.message();
+      EXPECT_EQ(a.memory[0], in.memory[0]) << "deblur 0 leaves the frame as it was";
+      const int shift_b = b.memory[0][0] - in.memory[0][0], shift_c = c.memory[0][0] - in.memory[0][0];
+      EXPECT_NEAR(shift_b, format == PixelFormat::kRGB ? 13 : 11, 1) << "tile " << tile_size;
+      EXPECT_NEAR(shift_c, format == PixelFormat::kRGB ? 26 : 22, 1) << "tile " << tile_size;
+      EXPECT_EQ(std::count(b.memory[0].begin(), b.memory[0].end(), b.memory[0][0]),
+                static_cast<std::ptrdiff_t>(b.memory[0].size()))
+          << "the whole frame, tiles included, got the same task";
+    }
+    const Statistics list = restorer->statistics();
+    const std::map<std::string, double> stats(list.begin(), list.end());
+    EXPECT_EQ(stats.at("outputs"), 3.0);
+    EXPECT_GT(stats.at("trunk-ms") + stats.at("heads-ms"), 0.0);
+  }
+}
+
+TEST(Restorer, RefusesWrongUse) {
+  auto restorer = make_restorer();
+  OwnedFrame rgb(PixelFormat::kRGB, 16, 16), out(PixelFormat::kRGB, 16, 16), bayer(PixelFormat::kBayer8, 16, 16);
+  EXPECT_EQ(restorer->set_tasks({{1.5f, 0.0f, 0.0f}}).code(), ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(restorer->set_tasks({{0.5f, 0.0f, 0.0f}, {0.0f, 0.0f, 0.0f}}).ok());
+  EXPECT_EQ(restorer->process(rgb.view, {out.view}).code(), ErrorCode::kInvalidArgument) << "one task per output";
+  EXPECT_EQ(restorer->process(bayer.view, {bayer.view, bayer.view}).code(), ErrorCode::kUnsupported);
+  std::unique_ptr<Restorer> wrong;
+  RestorerOptions options;
+  for (const char* name : {"trunk-and-heads.pt", "identity.pt"}) {
+    options.model.path = model_path(name);
+    EXPECT_EQ(Restorer::create(options, wrong).code(), ErrorCode::kInvalidModel) << name;
+  }
 }
 
 namespace {

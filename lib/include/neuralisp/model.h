@@ -82,14 +82,16 @@ struct ModelInfo {
 // features, run once per frame and used by several heads).
 class Features;
 
-// One input or output of a method. Image and map values are HWC float images whose memory, for
-// outputs, belongs to the model until that method runs again.
+// One input or output of a method. Image and map values are HWC float images: an input's memory
+// is the caller's; an output's is kept by the value (and its copies) and goes back to the model's
+// pool when the last of them is dropped, so several outputs of one method can be held at once.
 struct Value {
   ValueKind kind = ValueKind::kScalar;
   ImageView image;                            // kImage, kMap
   std::vector<float> values;                  // kScalar (one), kVector, kTensor (row-major)
   std::vector<int> shape;                     // kTensor
   std::shared_ptr<const Features> features;   // kFeatures
+  std::shared_ptr<const void> storage;        // an output image's memory
 
   static Value of_image(const ImageView& image, ValueKind kind = ValueKind::kImage);
   static Value of_scalar(float value);
@@ -121,7 +123,8 @@ class Model {
   const ModelInfo& info() const;
   // Runs one method with inputs in its declared order. Image inputs must be in the model's
   // layout (see frame_to_image's `unshuffle`) with a frame size that is a multiple of the
-  // alignment; all images of one call describe the same frame.
+  // alignment; all images of one call describe the same frame. `outputs` is cleared first (its
+  // memory is reused for this run), so it must not hold any of the inputs.
   Status run(const std::string& method, const std::vector<Value>& inputs, std::vector<Value>& outputs);
   // 0 = one per core (see ModelOptions::threads); from the next run on.
   void set_threads(int threads);

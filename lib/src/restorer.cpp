@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "neuralisp/restorer.h"
+
+#include "guard.h"
+#include "network_input.h"
+#include "tiling.h"
+
+namespace neuralisp {
+namespace {
+
+// The signature a restoration model declares (models/restore/export.py).
+bool is_restorer(const ModelInfo& info) {
+  const MethodSpec* trunk = info.method("trunk");
+  const MethodSpec* head = info.method("head");
+  return info.task == "restore" && trunk && head && trunk->inputs.size() == 1 &&
+         trunk->inputs[0].kind == ValueKind::kImage && trunk->inputs[0].channels == 3 &&
+         trunk->outputs.size() == 1 && trunk->outputs[0].kind == ValueKind::kFeatures && head->inputs.size() == 2 &&
+         head->inputs[0].kind == ValueKind::kFeatures && head->inputs[1].kind == ValueKind::kVector &&
+         head->inputs[1].shape == std::vector<int>{3} && head->outputs.size() == 1 &&
+         head->outputs[0].kind == ValueKind::kImage && head->outputs[0].channels == 3 && head->outputs[0].scale == 1.0f;
+}
+
+bool in_range(float v) { return v >= 0.0f && v <= 1.0f; }
+
+}  // namespace
+
+struct Restorer::Impl {
+  std::unique_ptr<Model> model;
+  RuntimeSettings runtime;
+  std::vector<RestoreTask> tasks;
+  Image input;
+  Tiler tiler;
+  std::vector<Value> trunk;
+  // One head's outputs per task: the views stay valid while the tile is blended.
+  std::vector<std::vector<Value>> heads;
+  std::vector<ImageView> images;
+  double convert_in_ms = 0.0, trunk_ms = 0.0, heads_ms = 0.0, convert_out_ms = 0.0;
+};
+
+Restorer::Restorer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Restorer::~Restorer() = default;
+
+Status Restorer::create(const RestorerOptions& options, std::unique_ptr<Restorer>& restorer) {
+  return guarded("creating the restorer", [&]() -> Status {
+    auto impl = std::make_unique<Impl>();
+    Status status = Model::load(options.model, impl->model);
+    if (!status.ok()) return status;
+    if (!is_restorer(impl->model->info()))
+      return Status::Error(ErrorCode::kInvalidModel, "model '" + options.model.path + "' is a '" +
+                                                         impl->model->info().task +
+                                                         "' model, not a restorer with trunk and head methods");
+    impl->tasks.resize(1);
+    restorer.reset(new Restorer(std::move(impl)));
+    restorer->configure(options.runtime);
+    return Status::Ok();
+  });
+}
+
+Status Restorer::set_tasks(const std::vector<RestoreTask>& tasks) {
+  for (const RestoreTask& t : tasks)
+    if (!in_range(t.deblur) || !in_range(t.denoise) || !in_range(t.dejpeg))
+      return Status::Error(ErrorCode::kInvalidArgument, "deblur, denoise and dejpeg must be within 0..1");
+  return guarded("setting restoration tasks", [&] {
+    impl_->tasks = tasks;
+    return Status::Ok();
+  });
+}
+
+void Restorer::configure(const RuntimeSettings& settings) noexcept {
+  impl_->runtime = settings;
+  impl_->model->set_threads(settings.threads);
+}
+
+void Restorer::reset() noexcept { impl_->convert_in_ms = impl_->trunk_ms = impl_->heads_ms = impl_->convert_out_ms = 0.0; }
+
+Statistics Restorer::statistics() const noexcept {
+  try {
+    return {{"outputs", static_cast<double>(impl_->tasks.size())},
+            {"convert-in-ms", impl_->convert_in_ms},
+            {"trunk-ms", impl_->trunk_ms},
+            {"heads-ms", impl_->heads_ms},
+            {"convert-out-ms", impl_->convert_out_ms}};
+  } catch (...) {
+    return {};
+  }
+}
+
+const ModelInfo* Restorer::model_info() const noexcept { return &impl_->model->info(); }
+
+Status Restorer::process(const FrameView& input, const std::vector<FrameView>& outputs) {
+  if (outputs.size() != impl_->tasks.size())
+    return Status::Error(ErrorCode::kInvalidArgument, "the restorer writes one output frame per task");
+  for (const FrameView& output : outputs)
+    if (input.format != output.format || input.width != output.width || input.height != output.height)
+      return Status::Error(ErrorCode::kInvalidArgument, "input and output frames differ in format or size");
+  if (input.format == PixelFormat::kBayer8 || input.format == PixelFormat::kBayer16)
+    return Status::Error(ErrorCode::kUnsupported, "the restorer takes RGB or YUV frames, not Bayer");
+  return guarded("restoring a frame", [&] { return restore(input, outputs); });
+}
+
+Status Restorer::restore(const FrameView& input, const std::vector<FrameView>& outputs) {
+  Impl& r = *impl_;
+  const ModelInfo& info = r.model->info();
+  const Clock::time_point start = Clock::now();
+  Status status = frame_to_network_input(input, info, r.input);
+  if (!status.ok()) return status;
+  const Clock::time_point converted = Clock::now();
+
+  r.heads.resize(r.tasks.size());
+  double trunk_ms = 0.0, heads_ms = 0.0;
+  // Per tile: the trunk once, then every head from its features.
+  const TileFunction run_tile = [&](const ImageView& tile, std::vector<ImageView>& images) -> Status {
+    const Clock::time_point t0 = Clock::now();
+    Status s = r.model->run("trunk", {Value::of_image(tile)}, r.trunk);
+    if (!s.ok()) return s;
+    const Clock::time_point t1 = Clock::now();
+    images.clear();
+    for (std::size_t i = 0; i < r.tasks.size(); ++i) {
+      const RestoreTask& t = r.tasks[i];
+      s = r.model->run("head", {r.trunk[0], Value::of_vector({t.deblur, t.denoise, t.dejpeg})}, r.heads[i]);
+      if (!s.ok()) return s;
+      images.push_back(r.heads[i][0].image);
+    }
+    trunk_ms += ms_between(t0, t1);
+    heads_ms += ms_between(t1, Clock::now());
+    return Status::Ok();
+  };
+  status = r.tiler.run(r.input.view(), {info.unshuffle, info.alignment, info.overlap, r.runtime.tile_size}, run_tile,
+                       &r.images);
+  if (!status.ok()) return status;
+  const Clock::time_point inferred = Clock::now();
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    status = image_to_frame(r.images[i], outputs[i], info.unshuffle, &input);
+    if (!status.ok()) return status;
+  }
+  r.convert_in_ms = ms_between(start, converted);
+  r.trunk_ms = trunk_ms;
+  r.heads_ms = heads_ms;
+  r.convert_out_ms = ms_between(inferred, Clock::now());
+  return Status::Ok();
+}
+
+}  // namespace neuralisp
