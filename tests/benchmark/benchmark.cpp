@@ -2,9 +2,13 @@
 /* neuralisp benchmark: prints figures, asserts nothing (see tests/benchmark/run.sh).
  *
  *   neuralisp-benchmark speed MODEL WIDTH HEIGHT [FRAMES]
- *       ispdenoise in a real pipeline (appsrc ! ispdenoise ! fakesink sync=false) and the same
- *       frames through libneuralisp alone: fps, CPU time per frame, element overhead, frame-time
- *       min/median/max, peak RSS; and OpenCV's fastNlMeansDenoisingColored on the same frames.
+ *       ispdenoise in a real pipeline (videotestsrc ! ispdenoise ! fakesink sync=false) and the
+ *       same frames through libneuralisp alone, in bf16 and fp32: fps, p50/p95/max per frame,
+ *       convert-in / network / convert-out, CPU time, RSS; and OpenCV's
+ *       fastNlMeansDenoisingColored on the same frames.
+ *   neuralisp-benchmark restore-speed MODEL_FILE WIDTH HEIGHT [FRAMES]
+ *       the restorer (a shared trunk, a head per output) through libneuralisp: one output against
+ *       three from the same trunk pass, and the ratio.
  *   neuralisp-benchmark quality MODEL DATASETS_DIR
  *       PSNR on val/mcmaster18 with AWGN seeded per image (sigma 15, 25, 50; blind and with the
  *       true sigma) and on real-noise/sidd-pairs, beside a bilateral filter tuned on the same
@@ -26,6 +30,7 @@
 #include <vector>
 
 #include <neuralisp/denoiser.h>
+#include <neuralisp/restorer.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -444,12 +449,65 @@ int quality(const std::string& model, const std::string& datasets) {
 
 }  // namespace
 
+// One output against three from one trunk pass (issue 8: three must cost < 1.6x one).
+int restore_speed(const std::string& path, int width, int height, int frames) {
+  std::printf("== restorer %s %dx%d RGB, %d frames, native bf16: %s\n", path.c_str(), width, height, frames,
+              neuralisp::cpu_has_native_bf16() ? "yes" : "no");
+  std::unique_ptr<neuralisp::Restorer> restorer;
+  neuralisp::RestorerOptions options;
+  options.model.path = path;
+  neuralisp::Status status = neuralisp::Restorer::create(options, restorer);
+  if (!status.ok()) {
+    std::fprintf(stderr, "%s\n", status.message().c_str());
+    return 1;
+  }
+  const std::vector<cv::Mat> inputs = videotestsrc_frames(width, height, 8);
+  std::vector<cv::Mat> outs(3, cv::Mat(height, width, CV_8UC3));
+  for (cv::Mat& m : outs) m = cv::Mat(height, width, CV_8UC3);
+  const std::vector<neuralisp::RestoreTask> tasks{{0.5f, 0.5f, 0.5f}, {0.2f, 0.8f, 0.0f}, {1.0f, 0.0f, 0.6f}};
+  double p50[2] = {0.0, 0.0};
+  for (int k = 0; k < 2; ++k) {
+    const std::size_t count = k == 0 ? 1 : 3;
+    status = restorer->set_tasks(std::vector<neuralisp::RestoreTask>(tasks.begin(), tasks.begin() + count));
+    std::vector<neuralisp::FrameView> views;
+    for (std::size_t i = 0; i < count; ++i) views.push_back(view_of(outs[i]));
+    Timings timings, trunk, heads;
+    for (int i = 0; status.ok() && i < kWarmupFrames + frames; ++i) {
+      cv::Mat frame = inputs[i % inputs.size()];
+      const auto t = Clock::now();
+      status = restorer->process(view_of(frame), views);
+      if (i < kWarmupFrames) continue;
+      timings.ms.push_back(ms_since(t));
+      for (const auto& [key, value] : restorer->statistics()) {
+        if (key == "trunk-ms") trunk.ms.push_back(value);
+        if (key == "heads-ms") heads.ms.push_back(value);
+      }
+    }
+    if (!status.ok()) {
+      std::fprintf(stderr, "%s\n", status.message().c_str());
+      return 1;
+    }
+    char label[64];
+    std::snprintf(label, sizeof label, "%zu output%s:", count, count > 1 ? "s" : "");
+    timings.report(label);
+    std::printf("  %-38s trunk %.2f ms | heads %.2f ms (p50 each)\n", "", trunk.p50(), heads.p50());
+    p50[k] = timings.p50();
+  }
+  std::printf("  %-38s %.2fx one output (p50); one output %.1f fps\n", "three outputs cost:", p50[1] / p50[0],
+              1000.0 / p50[0]);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   gst_init(&argc, &argv);
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "speed" && argc >= 5)
     return speed(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), argc > 5 ? std::atoi(argv[5]) : 100);
   if (mode == "quality" && argc >= 4) return quality(argv[2], argv[3]);
-  std::fprintf(stderr, "usage: %s speed MODEL WIDTH HEIGHT [FRAMES] | quality MODEL DATASETS_DIR\n", argv[0]);
+  if (mode == "restore-speed" && argc >= 5)
+    return restore_speed(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), argc > 5 ? std::atoi(argv[5]) : 50);
+  std::fprintf(stderr,
+               "usage: %s speed MODEL WIDTH HEIGHT [FRAMES] | quality MODEL DATASETS_DIR | "
+               "restore-speed MODEL_FILE WIDTH HEIGHT [FRAMES]\n", argv[0]);
   return 2;
 }
