@@ -12,6 +12,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <functional>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -38,6 +39,20 @@ namespace {
 
 constexpr const char* kMetaRecord = "neuralisp.meta";
 constexpr const char* kMetaFormat = "neuralisp-model/2";
+
+// Bounds on what a model file may declare, so that no crafted value overflows the library's
+// arithmetic or lets a model load that cannot run the frames an element accepts.
+constexpr int kMaxAlignment = 256;
+constexpr int kMaxOverlap = 1024;
+constexpr int kMaxDimension = 4096;    // channels, vector lengths, tensor sides
+constexpr float kMinScale = 1.0f / 64;
+constexpr float kMaxScale = 8.0f;
+constexpr std::size_t kMaxMethods = 16;
+constexpr std::size_t kMaxValues = 32;  // per method side
+constexpr std::uintmax_t kMaxModelBytes = 1ull << 30;
+// Every this many values of an output are checked for NaN and infinity: a broken model fills its
+// outputs with them, and a sparse look costs nothing measurable per frame.
+constexpr std::int64_t kFiniteCheckStride = 61;
 
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;
@@ -84,7 +99,8 @@ bool parse_value(const std::string& text, bool is_input, ValueSpec* spec) {
     rest = rest.substr(0, eq);
   }
   if (const auto at = rest.find('@'); at != std::string::npos) {
-    if (!parse_float(rest.substr(at + 1), &spec->scale) || spec->scale <= 0.0f) return false;
+    if (!parse_float(rest.substr(at + 1), &spec->scale) || spec->scale < kMinScale || spec->scale > kMaxScale)
+      return false;
     rest = rest.substr(0, at);
   }
   std::string dims;
@@ -94,7 +110,7 @@ bool parse_value(const std::string& text, bool is_input, ValueSpec* spec) {
   }
   for (const std::string& d : split(dims, 'x')) {
     int n = 0;
-    if (!parse_int(d, &n) || n < 1) return false;
+    if (!parse_int(d, &n) || n < 1 || n > kMaxDimension) return false;
     spec->shape.push_back(n);
   }
   for (const std::string& d : split(defaults, ';')) {
@@ -143,12 +159,15 @@ Status parse_metadata(const std::string& path, const std::string& text, ModelInf
   info->task = field("task");
   info->variant = field("variant");
   if (info->task.empty()) return invalid(path, "metadata names no task");
-  if (!parse_int(field("unshuffle"), &info->unshuffle) || (info->unshuffle != 1 && info->unshuffle != 2 && info->unshuffle != 4) ||
-      !parse_int(field("alignment"), &info->alignment) || info->alignment < 1 ||
-      info->alignment % info->unshuffle != 0 || !parse_int(field("overlap"), &info->overlap) || info->overlap < 0)
-    return invalid(path, "metadata has no valid unshuffle (1, 2 or 4), alignment (a multiple of it) or overlap");
+  const bool valid_unshuffle = parse_int(field("unshuffle"), &info->unshuffle) &&
+                               (info->unshuffle == 1 || info->unshuffle == 2 || info->unshuffle == 4);
+  if (!valid_unshuffle || !parse_int(field("alignment"), &info->alignment) || info->alignment < 1 ||
+      info->alignment > kMaxAlignment || info->alignment % info->unshuffle != 0 ||
+      !parse_int(field("overlap"), &info->overlap) || info->overlap < 0 || info->overlap > kMaxOverlap)
+    return invalid(path, "metadata needs unshuffle 1, 2 or 4, an alignment of 1-" + std::to_string(kMaxAlignment) +
+                             " that is a multiple of it, and an overlap of 0-" + std::to_string(kMaxOverlap));
   const std::vector<std::string> methods = split(field("methods"), ',');
-  if (methods.empty()) return invalid(path, "metadata declares no methods");
+  if (methods.empty() || methods.size() > kMaxMethods) return invalid(path, "metadata declares no methods, or too many");
   std::set<std::string> features_made;
   for (const std::string& name : methods) {
     MethodSpec method;
@@ -156,7 +175,9 @@ Status parse_metadata(const std::string& path, const std::string& text, ModelInf
     for (const bool is_input : {true, false}) {
       const std::string key = "method." + name + (is_input ? ".inputs" : ".outputs");
       std::vector<ValueSpec>& specs = is_input ? method.inputs : method.outputs;
-      for (const std::string& text : split(field(key), ',')) {
+      const std::vector<std::string> texts = split(field(key), ',');
+      if (texts.size() > kMaxValues) return invalid(path, "declares too many values in " + key);
+      for (const std::string& text : texts) {
         ValueSpec spec;
         if (!parse_value(text, is_input, &spec)) return invalid(path, "has a malformed value '" + text + "' in " + key);
         if (is_input && spec.kind == ValueKind::kFeatures && !features_made.count(spec.name))
@@ -246,6 +267,19 @@ class InferenceThread {
   std::thread thread_;  // last: it starts once the members above exist
 };
 
+// Whether every kFiniteCheckStride-th value of `t` is finite (all values of a small tensor).
+bool sparse_values_finite(const torch::Tensor& t) {
+  const torch::Tensor cpu = t.to(torch::kCPU);
+  const torch::Tensor flat = cpu.is_contiguous() || cpu.is_contiguous(at::MemoryFormat::ChannelsLast)
+                                 ? cpu.as_strided({cpu.numel()}, {1}) : cpu.contiguous().view({-1});
+  const float* data = flat.data_ptr<float>();
+  const std::int64_t n = flat.numel();
+  const std::int64_t stride = n <= 4096 ? 1 : kFiniteCheckStride;
+  for (std::int64_t i = 0; i < n; i += stride)
+    if (!std::isfinite(data[i])) return false;
+  return true;
+}
+
 bool cpuid_bit(unsigned leaf, unsigned subleaf, int register_index, int bit) {
   unsigned regs[4] = {0, 0, 0, 0};
   if (!__get_cpuid_count(leaf, subleaf, &regs[0], &regs[1], &regs[2], &regs[3])) return false;
@@ -324,14 +358,24 @@ Model::~Model() = default;
 
 const ModelInfo& Model::info() const { return impl_->info; }
 
-void Model::set_threads(int threads) { impl_->threads = std::max(0, threads); }
+void Model::set_threads(int threads) { impl_->threads = std::clamp(threads, 0, core_count()); }
 
 Status Model::load(const ModelOptions& options, std::unique_ptr<Model>& model) {
   return guarded("loading a model", [&]() -> Status {
     const std::string& path = options.path;
     if (path.empty()) return Status::Error(ErrorCode::kNotFound, "no model file given");
+    // Checked before opening: a FIFO would block the open, a directory gives a cryptic error.
+    std::error_code error;
+    const auto type = std::filesystem::status(path, error).type();
+    if (error || type == std::filesystem::file_type::not_found)
+      return Status::Error(ErrorCode::kNotFound, "model file '" + path + "' does not exist");
+    if (type != std::filesystem::file_type::regular)
+      return Status::Error(ErrorCode::kInvalidModel, "model file '" + path + "' is not a regular file");
+    const std::uintmax_t bytes = std::filesystem::file_size(path, error);
+    if (error || bytes > kMaxModelBytes)
+      return Status::Error(ErrorCode::kInvalidModel, "model file '" + path + "' is larger than 1 GiB");
     if (!std::ifstream(path, std::ios::binary).good())
-      return Status::Error(ErrorCode::kNotFound, "model file '" + path + "' does not exist or cannot be read");
+      return Status::Error(ErrorCode::kNotFound, "model file '" + path + "' cannot be read");
 
     auto impl = std::make_unique<Impl>();
     Impl* prepared = impl.get();
@@ -352,7 +396,7 @@ Status Model::Impl::prepare(const ModelOptions& options) {
                            "device 'cuda' requested, but this LibTorch build has no CUDA support or no GPU is present");
     device = torch::kCUDA;
   }
-  threads = std::max(0, options.threads);
+  threads = std::clamp(options.threads, 0, core_count());
 
   std::unordered_map<std::string, std::string> extra{{kMetaRecord, ""}};
   torch::jit::Module loaded;
@@ -539,7 +583,9 @@ Status Model::Impl::call(const MethodSpec& method, const std::vector<Value>& inp
     }
     if (!results[i].isTensor()) return wrong("is not a tensor");
     torch::Tensor t = results[i].toTensor();
-    if (t.scalar_type() != torch::kFloat32) return wrong("is not float32 (models convert their outputs back)");
+    if (t.scalar_type() != torch::kFloat32)
+      return wrong("is " + std::string(c10::toString(t.scalar_type())) + ", not float32 (models convert their outputs back)");
+    if (!sparse_values_finite(t)) return wrong("holds NaN or infinite values: the model is broken for this input");
     if (spec.kind == ValueKind::kTensor) {
       std::vector<std::int64_t> want{1};
       want.insert(want.end(), spec.shape.begin(), spec.shape.end());

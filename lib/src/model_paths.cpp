@@ -2,7 +2,7 @@
 #include <dlfcn.h>
 
 #include <cstdlib>
-#include <fstream>
+#include <filesystem>
 #include <sstream>
 
 #include "neuralisp/model.h"
@@ -47,7 +47,8 @@ std::string find_model(const std::string& file_name) noexcept {
   try {
     for (const std::string& dir : model_search_path()) {
       const std::string path = dir + "/" + file_name;
-      if (std::ifstream(path, std::ios::binary).good()) return path;
+      std::error_code error;
+      if (std::filesystem::is_regular_file(path, error)) return path;
     }
   } catch (...) {
   }

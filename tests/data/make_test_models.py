@@ -87,6 +87,14 @@ TRUNK_AND_HEADS_META = "\n".join([
     "",
 ])
 
+class NotANumber(nn.Module):
+    """Declares itself a denoiser and returns NaN: a broken model must not pass as black frames."""
+
+    def forward(self, half: torch.Tensor, level: torch.Tensor, strength: torch.Tensor):
+        n, _, h, w = half.shape
+        return half * float("nan"), torch.zeros(n, 1, h // 4, w // 4)
+
+
 class ShiftingRestorer(nn.Module):
     """A restorer (trunk and heads on the unshuffled frame) whose head adds a tenth of the task's
     first value to every pixel: each output shows which task it got."""
@@ -132,6 +140,10 @@ torch.jit.save(torch.jit.script(Identity()), os.path.join(HERE, "identity.pt"),
                _extra_files={"neuralisp.meta": metadata("identity")})
 torch.jit.save(torch.jit.script(Identity()), os.path.join(HERE, "old-format.pt"),
                _extra_files={"neuralisp.meta": OLD_FORMAT_META})
+torch.jit.save(torch.jit.script(NotANumber()), os.path.join(HERE, "nan-output.pt"),
+               _extra_files={"neuralisp.meta": metadata("nan")})
+torch.jit.save(torch.jit.script(Identity()), os.path.join(HERE, "huge-alignment.pt"),
+               _extra_files={"neuralisp.meta": metadata("huge").replace("alignment=8", "alignment=1000000000")})
 torch.jit.save(torch.jit.script(ShiftingRestorer()), os.path.join(HERE, "shifting-restorer.pt"),
                _extra_files={"neuralisp.meta": SHIFTING_RESTORER_META})
 heads = torch.jit.script(TrunkAndHeads())

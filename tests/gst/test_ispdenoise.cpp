@@ -9,6 +9,7 @@
 #include "common.h"
 
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/controller/gstdirectcontrolbinding.h>
@@ -281,9 +282,13 @@ GST_START_TEST (test_broken_models_fail_with_an_error)
     std::string bytes ((std::istreambuf_iterator < char >(real)), std::istreambuf_iterator < char >());
     std::ofstream (truncated, std::ios::binary) << bytes.substr (0, bytes.size () / 2);
   }
-  for (const std::string & path : { std::string (tmp) + "/missing.pt", garbage, truncated,
-          dir + "/wrong-shape.pt", dir + "/no-metadata.pt" })
+  const std::string fifo = std::string (tmp) + "/fifo.pt";
+  fail_unless (mkfifo (fifo.c_str (), 0600) == 0);
+  for (const std::string & path : { std::string (tmp) + "/missing.pt", garbage, truncated, fifo, std::string (tmp),
+          dir + "/wrong-shape.pt", dir + "/no-metadata.pt", dir + "/old-format.pt", dir + "/nan-output.pt",
+          dir + "/huge-alignment.pt", dir + "/shifting-restorer.pt" })
     assert_model_error (path);
+  g_remove (fifo.c_str ());
   g_remove (garbage.c_str ());
   g_remove (truncated.c_str ());
   g_rmdir (tmp);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // libneuralisp unit tests: no GStreamer, synthetic images only.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cmath>
@@ -282,6 +283,29 @@ TEST(Model, GarbageTruncatedUnlabelledAndOldFilesAreInvalid) {
   std::unique_ptr<Model> model;
   EXPECT_NE(Model::load(options_for(model_path("old-format.pt")), model).message().find("export it again"),
             std::string::npos);
+}
+
+// Crafted files: bounds on every metadata field, outputs checked for NaN, no blocking opens.
+TEST(Model, HostileFilesAreRefusedWithTheirCause) {
+  const struct {
+    std::string path;
+    const char* cause;
+  } cases[] = {{model_path("huge-alignment.pt"), "alignment"},
+               {model_path("nan-output.pt"), "NaN"},
+               {testing::TempDir(), "not a regular file"}};
+  for (const auto& c : cases) {
+    std::unique_ptr<Model> model;
+    const Status s = Model::load(options_for(c.path), model);
+    EXPECT_EQ(s.code(), ErrorCode::kInvalidModel) << c.path << ": " << s.message();
+    EXPECT_NE(s.message().find(c.cause), std::string::npos) << s.message();
+  }
+  const std::string fifo = testing::TempDir() + "/model-fifo.pt";
+  std::remove(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::unique_ptr<Model> model;
+  const Status s = Model::load(options_for(fifo), model);  // must return, not block on the open
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidModel) << s.message();
+  std::remove(fifo.c_str());
 }
 
 TEST(Model, WrongShapeIsReportedWithTheShape) {
