@@ -192,9 +192,14 @@ Status parse_metadata(const std::string& path, const std::string& text, ModelInf
   return Status::Ok();
 }
 
-std::string first_line(const char* text) {
-  std::string s(text);
-  return s.substr(0, s.find('\n'));
+// The cause of a LibTorch error in one line: its first line, and for a TorchScript traceback
+// (whose first line only says that an operation failed) also its last, which names the error.
+std::string cause_of(const char* text) {
+  const std::vector<std::string> lines = split(text, '\n');
+  if (lines.empty()) return "unknown error";
+  std::string last = lines.back();
+  while (!last.empty() && last.front() == ' ') last.erase(0, 1);
+  return lines.size() > 1 && last != lines.front() ? lines.front() + " ... " + last : lines.front();
 }
 
 int core_count() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
@@ -403,7 +408,7 @@ Status Model::Impl::prepare(const ModelOptions& options) {
   try {
     loaded = torch::jit::load(path, device, extra);
   } catch (const std::exception& e) {
-    return invalid(path, "is not a readable TorchScript file: " + first_line(e.what()));
+    return invalid(path, "is not a readable TorchScript file: " + cause_of(e.what()));
   }
   if (extra[kMetaRecord].empty())
     return invalid(path, std::string("has no '") + kMetaRecord + "' record; export it with models/*/export.py");
@@ -428,7 +433,7 @@ Status Model::Impl::prepare(const ModelOptions& options) {
       if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
     module = torch::jit::freeze(loaded, other_methods);
   } catch (const std::exception& e) {
-    return invalid(path, "cannot be prepared for inference: " + first_line(e.what()));
+    return invalid(path, "cannot be prepared for inference: " + cause_of(e.what()));
   }
 
   status = probe();
@@ -556,7 +561,7 @@ Status Model::Impl::call(const MethodSpec& method, const std::vector<Value>& inp
   try {
     result = module.get_method(method.name)(args);
   } catch (const std::exception& e) {
-    return Status::Error(ErrorCode::kRuntime, first_line(e.what()));
+    return Status::Error(ErrorCode::kRuntime, cause_of(e.what()));
   }
 
   std::vector<torch::jit::IValue> results;
