@@ -140,3 +140,41 @@ psnr_rgb (const GstVideoInfo * info, GstBuffer * a, GstBuffer * b)
   }
   return 10.0 * std::log10 (255.0 * 255.0 / std::max (sq / n, 1e-10));
 }
+
+/* A pipeline from a launch line; fails the test when it does not parse. */
+static inline GstElement *
+parse_pipeline (const char *description)
+{
+  GError *error = NULL;
+  GstElement *pipeline = gst_parse_launch (description, &error);
+  fail_unless (pipeline != NULL && error == NULL, "%s: %s", description, error ? error->message : "");
+  return pipeline;
+}
+
+static inline void
+play_until_eos (GstElement * pipeline, const char *description)
+{
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *message = gst_bus_timed_pop_filtered (bus, 120 * GST_SECOND,
+      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  fail_unless (message != NULL, "pipeline timed out: %s", description);
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
+    GError *err;
+    gst_message_parse_error (message, &err, NULL);
+    fail ("%s: %s", description, err->message);
+  }
+  gst_message_unref (message);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+}
+
+static inline void
+run_to_eos (const char *description)
+{
+  GstElement *pipeline = parse_pipeline (description);
+  play_until_eos (pipeline, description);
+  gst_object_unref (pipeline);
+}
+
+/* A file written by one pipeline and decoded by another: the filesrc ! decodebin case. */

@@ -3,8 +3,6 @@
 /* Standard and local headers first: Check's fail() macro breaks <ios> otherwise. */
 #include "common.h"
 
-#include <sys/resource.h>
-
 #include <glib/gstdio.h>
 #include <gst/app/gstappsink.h>
 #include <gst/check/gstcheck.h>
@@ -69,42 +67,6 @@ GST_START_TEST (test_a_clean_photo_stays_clean)
 }
 GST_END_TEST;
 
-static GstElement *
-parse_pipeline (const char *description)
-{
-  GError *error = NULL;
-  GstElement *pipeline = gst_parse_launch (description, &error);
-  fail_unless (pipeline != NULL && error == NULL, "%s: %s", description, error ? error->message : "");
-  return pipeline;
-}
-
-static void
-play_until_eos (GstElement * pipeline, const char *description)
-{
-  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
-  GstBus *bus = gst_element_get_bus (pipeline);
-  GstMessage *message = gst_bus_timed_pop_filtered (bus, 120 * GST_SECOND,
-      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  fail_unless (message != NULL, "pipeline timed out: %s", description);
-  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
-    GError *err;
-    gst_message_parse_error (message, &err, NULL);
-    fail ("%s: %s", description, err->message);
-  }
-  gst_message_unref (message);
-  gst_object_unref (bus);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-}
-
-static void
-run_to_eos (const char *description)
-{
-  GstElement *pipeline = parse_pipeline (description);
-  play_until_eos (pipeline, description);
-  gst_object_unref (pipeline);
-}
-
-/* A file written by one pipeline and decoded by another: the filesrc ! decodebin case. */
 GST_START_TEST (test_file_to_file)
 {
   gchar *dir = g_dir_make_tmp ("neuralisp-XXXXXX", NULL);
@@ -151,47 +113,6 @@ GST_START_TEST (test_elements_in_different_threads_share_the_inference_thread)
 }
 GST_END_TEST;
 
-/* Frames before this one warm the allocator up; page faults are counted after it. */
-constexpr int kFaultsFromFrame = 10;
-
-struct FaultCount
-{
-  int frames = 0;
-  long at_first = 0, at_last = 0;
-};
-
-static void
-count_faults (GstElement *, GstBuffer *, GstPad *, gpointer user_data)
-{
-  auto *count = static_cast < FaultCount * >(user_data);
-  struct rusage usage;
-  getrusage (RUSAGE_SELF, &usage);
-  if (++count->frames == kFaultsFromFrame)
-    count->at_first = usage.ru_minflt;
-  count->at_last = usage.ru_minflt;
-}
-
-/* A 720p forward pass allocates and frees ~100 MB of intermediates. Through malloc they went back
- * to the kernel after every frame (700-11,000 page faults per frame, each costly on a VM); the
- * model's tensor pool keeps them. Once warm, frames must reuse the memory of the frames before
- * them (0 per frame). */
-GST_START_TEST (test_streaming_thread_reuses_memory)
-{
-  const char *description = "videotestsrc num-buffers=40 ! video/x-raw,format=RGB,width=1280,height=720 ! "
-      "ispdenoise ! fakesink name=sink signal-handoffs=true";
-  GstElement *pipeline = parse_pipeline (description);
-  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  FaultCount count;
-  g_signal_connect (sink, "handoff", G_CALLBACK (count_faults), &count);
-  play_until_eos (pipeline, description);
-  fail_unless (count.frames == 40, "%d frames reached the sink", count.frames);
-  const double per_frame = double (count.at_last - count.at_first) / (count.frames - kFaultsFromFrame);
-  fail_unless (per_frame < 200, "%.0f page faults per 1280x720 frame", per_frame);
-  gst_object_unref (sink);
-  gst_object_unref (pipeline);
-}
-GST_END_TEST;
-
 /* The example launch line each element shows in gst-inspect-1.0 must stay a valid pipeline. */
 GST_START_TEST (test_documented_examples_parse)
 {
@@ -222,7 +143,6 @@ pipeline_suite (void)
   tcase_add_test (tc, test_elements_in_different_threads_share_the_inference_thread);
   tcase_add_test (tc, test_file_to_file);
   tcase_add_test (tc, test_documented_examples_parse);
-  tcase_add_test (tc, test_streaming_thread_reuses_memory);
   return s;
 }
 
