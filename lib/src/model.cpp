@@ -293,6 +293,14 @@ bool cpuid_bit(unsigned leaf, unsigned subleaf, int register_index, int bit) {
 
 }  // namespace
 
+bool cuda_available() noexcept {
+  try {
+    return torch::cuda::is_available();
+  } catch (...) {
+    return false;
+  }
+}
+
 bool cpu_has_native_bf16() noexcept {
   // The OS must save the AVX-512 state (XCR0 bits 5-7 with SSE and AVX: 0xE6) for AVX512-BF16,
   // and the AMX tile state (bits 17-18) for AMX-BF16.
@@ -396,7 +404,7 @@ Status Model::load(const ModelOptions& options, std::unique_ptr<Model>& model) {
 Status Model::Impl::prepare(const ModelOptions& options) {
   path = options.path;
   if (options.device == Device::kCuda) {
-    if (!torch::cuda::is_available())
+    if (!cuda_available())
       return Status::Error(ErrorCode::kUnsupported,
                            "device 'cuda' requested, but this LibTorch build has no CUDA support or no GPU is present");
     device = torch::kCUDA;

@@ -8,6 +8,8 @@
 #include <vector>
 #include "common.h"
 
+#include <neuralisp/model.h>
+
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 #include <gst/check/gstcheck.h>
@@ -297,10 +299,13 @@ GST_START_TEST (test_broken_models_fail_with_an_error)
 GST_END_TEST;
 
 /* Without a CUDA-enabled LibTorch, device=cuda must fail clearly instead of falling back. */
+/* Without CUDA, device=cuda must fail READY->PAUSED, not fall back to the CPU silently. */
 GST_START_TEST (test_cuda_without_cuda_fails_clearly)
 {
   std::string error, debug;
-  if (fails_to_start ("device", "cuda", &error, &debug))
+  const bool failed = fails_to_start ("device", "cuda", &error, &debug);
+  fail_unless (failed != neuralisp::cuda_available (), "device=cuda %s", failed ? "failed with CUDA" : "started without CUDA");
+  if (failed)
     fail_unless (debug.find ("cuda") != std::string::npos, "debug text: %s", debug.c_str ());
 }
 GST_END_TEST;

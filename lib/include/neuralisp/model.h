@@ -21,6 +21,8 @@ enum class Precision {
   kBf16,  // forced; on a CPU without native bfloat16 it works, emulated and slower than float32
 };
 
+// Whether this LibTorch build has CUDA and a GPU is present (Device::kCuda can be loaded).
+bool cuda_available() noexcept;
 // Whether this CPU (and its operating system) executes bfloat16 arithmetic natively.
 bool cpu_has_native_bf16() noexcept;
 // "fp32" or "bf16" ("auto" for kAuto).
