@@ -1,17 +1,19 @@
 #!/bin/sh
 # The test command: set up (packages + build) and run the whole suite with meson. The functional
-# suites (lib, gst, pipeline) decide; the perf suite needs a quiet machine, so it runs after them
-# and is reported, not counted.
+# suites (lib, gst, pipeline) decide, and so do lib and gst again under AddressSanitizer and
+# UndefinedBehaviorSanitizer (tests/sanitizers/run.sh); the perf suite needs a quiet machine, so it
+# runs last and is reported, not counted.
 set -eu
 cd "$(dirname "$0")/.."
 examples/setup.sh
 status=0
 meson test -C build --print-errorlogs --no-suite perf "$@" || status=$?
+tests/sanitizers/run.sh || status=$?
 meson test -C build --suite perf --logbase perflog || echo "perf suite: see build/meson-logs/perflog.txt (reported, not counted)"
 # One plain closing line for CI logs: suites passed and failed.
-python3 - build/meson-logs/testlog.json <<'PY'
+python3 - build/meson-logs/testlog.json build-asan/meson-logs/sanitizers.json <<'PY'
 import json, sys
-results = [json.loads(line)["result"] for line in open(sys.argv[1]) if line.strip()]
+results = [json.loads(line)["result"] for path in sys.argv[1:] for line in open(path) if line.strip()]
 passed = sum(r in ("OK", "EXPECTEDFAIL") for r in results)
 skipped = results.count("SKIP")
 print(f"suites: {passed} passed, {len(results) - passed - skipped} failed, {skipped} skipped")
