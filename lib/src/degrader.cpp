@@ -9,6 +9,7 @@
 #include <cmath>
 #include <vector>
 
+#include "frame_checks.h"
 #include "guard.h"
 #include "neuralisp/image.h"
 
@@ -176,13 +177,9 @@ void Degrader::set_frame_number(std::uint64_t frame_number) noexcept { impl_->fr
 void Degrader::reset() noexcept { impl_->frame_number = 0; }
 
 Status Degrader::process(const FrameView& input, const std::vector<FrameView>& outputs) {
-  if (outputs.size() != 1) return Status::Error(ErrorCode::kInvalidArgument, "the degrader writes one output frame");
-  const FrameView& output = outputs[0];
-  if (input.format != output.format || input.width != output.width || input.height != output.height)
-    return Status::Error(ErrorCode::kInvalidArgument, "input and output frames differ in format or size");
-  if (input.format == PixelFormat::kBayer8 || input.format == PixelFormat::kBayer16)
-    return Status::Error(ErrorCode::kUnsupported, "the degrader takes RGB or YUV frames, not Bayer");
-  return guarded("degrading a frame", [&] { return degrade(input, output); });
+  const Status status = check_rgb_frames(input, outputs, 1, "degrader");
+  if (!status.ok()) return status;
+  return guarded("degrading a frame", [&] { return degrade(input, outputs[0]); });
 }
 
 Status Degrader::degrade(const FrameView& input, const FrameView& output) {

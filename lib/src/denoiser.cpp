@@ -3,6 +3,7 @@
 
 #include <numeric>
 
+#include "frame_checks.h"
 #include "guard.h"
 #include "network_input.h"
 #include "tiling.h"
@@ -93,13 +94,9 @@ const ModelInfo* Denoiser::model_info() const noexcept { return &impl_->model->i
 float Denoiser::noise_level() const noexcept { return impl_->noise_level; }
 
 Status Denoiser::process(const FrameView& input, const std::vector<FrameView>& outputs) {
-  if (outputs.size() != 1) return Status::Error(ErrorCode::kInvalidArgument, "the denoiser writes one output frame");
-  const FrameView& output = outputs[0];
-  if (input.format != output.format || input.width != output.width || input.height != output.height)
-    return Status::Error(ErrorCode::kInvalidArgument, "input and output frames differ in format or size");
-  if (input.format == PixelFormat::kBayer8 || input.format == PixelFormat::kBayer16)
-    return Status::Error(ErrorCode::kUnsupported, "the denoiser takes RGB or YUV frames, not Bayer");
-  return guarded("denoising a frame", [&] { return denoise(input, output); });
+  const Status status = check_rgb_frames(input, outputs, 1, "denoiser");
+  if (!status.ok()) return status;
+  return guarded("denoising a frame", [&] { return denoise(input, outputs[0]); });
 }
 
 Status Denoiser::denoise(const FrameView& input, const FrameView& output) {

@@ -272,13 +272,11 @@ class InferenceThread {
   std::thread thread_;  // last: it starts once the members above exist
 };
 
-// Whether every kFiniteCheckStride-th value of `t` is finite (all values of a small tensor).
-bool sparse_values_finite(const torch::Tensor& t) {
-  const torch::Tensor cpu = t.to(torch::kCPU);
-  const torch::Tensor flat = cpu.is_contiguous() || cpu.is_contiguous(at::MemoryFormat::ChannelsLast)
-                                 ? cpu.as_strided({cpu.numel()}, {1}) : cpu.contiguous().view({-1});
-  const float* data = flat.data_ptr<float>();
-  const std::int64_t n = flat.numel();
+// Whether every kFiniteCheckStride-th value of a dense float tensor is finite (all values of a
+// small one).
+bool sparse_values_finite(const torch::Tensor& dense) {
+  const float* data = dense.data_ptr<float>();
+  const std::int64_t n = dense.numel();
   const std::int64_t stride = n <= 4096 ? 1 : kFiniteCheckStride;
   for (std::int64_t i = 0; i < n; i += stride)
     if (!std::isfinite(data[i])) return false;
@@ -598,12 +596,13 @@ Status Model::Impl::call(const MethodSpec& method, const std::vector<Value>& inp
     torch::Tensor t = results[i].toTensor();
     if (t.scalar_type() != torch::kFloat32)
       return wrong("is " + std::string(c10::toString(t.scalar_type())) + ", not float32 (models convert their outputs back)");
-    if (!sparse_values_finite(t)) return wrong("holds NaN or infinite values: the model is broken for this input");
+    const auto broken = [&] { return wrong("holds NaN or infinite values: the model is broken for this input"); };
     if (spec.kind == ValueKind::kTensor) {
       std::vector<std::int64_t> want{1};
       want.insert(want.end(), spec.shape.begin(), spec.shape.end());
       if (t.sizes() != c10::IntArrayRef(want)) return wrong("has shape " + c10::str(t.sizes()) + ", expected " + c10::str(want));
       t = t.to(torch::kCPU).contiguous();
+      if (!sparse_values_finite(t)) return broken();
       out.shape = spec.shape;
       out.values.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
       continue;
@@ -617,6 +616,7 @@ Status Model::Impl::call(const MethodSpec& method, const std::vector<Value>& inp
       return wrong("has shape " + c10::str(t.sizes()) + ", expected [1, " + std::to_string(expect_c) + ", " +
                    std::to_string(expect_h) + ", " + std::to_string(expect_w) + "]");
     t = t.to(torch::kCPU).contiguous(at::MemoryFormat::ChannelsLast);
+    if (!sparse_values_finite(t)) return broken();
     out.storage = std::make_shared<torch::Tensor>(t);
     out.image = {t.data_ptr<float>(), static_cast<int>(t.size(3)), static_cast<int>(t.size(2)),
                  static_cast<int>(t.size(1)), t.size(3) * t.size(1)};

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "neuralisp/restorer.h"
 
+#include "frame_checks.h"
 #include "guard.h"
 #include "network_input.h"
 #include "tiling.h"
@@ -88,13 +89,8 @@ Statistics Restorer::statistics() const noexcept {
 const ModelInfo* Restorer::model_info() const noexcept { return &impl_->model->info(); }
 
 Status Restorer::process(const FrameView& input, const std::vector<FrameView>& outputs) {
-  if (outputs.size() != impl_->tasks.size())
-    return Status::Error(ErrorCode::kInvalidArgument, "the restorer writes one output frame per task");
-  for (const FrameView& output : outputs)
-    if (input.format != output.format || input.width != output.width || input.height != output.height)
-      return Status::Error(ErrorCode::kInvalidArgument, "input and output frames differ in format or size");
-  if (input.format == PixelFormat::kBayer8 || input.format == PixelFormat::kBayer16)
-    return Status::Error(ErrorCode::kUnsupported, "the restorer takes RGB or YUV frames, not Bayer");
+  const Status status = check_rgb_frames(input, outputs, impl_->tasks.size(), "restorer");
+  if (!status.ok()) return status;
   return guarded("restoring a frame", [&] { return restore(input, outputs); });
 }
 

@@ -4,11 +4,10 @@ The module is saved scripted but not frozen, with float32 weights: libneuralisp 
 to the precision it runs (bfloat16 where the CPU computes it natively), lays them out
 channels-last and freezes the graph at load time, so one file serves every precision.
 """
-import copy
-
 import torch
 
 import net
+from modelfile import save  # noqa: E402  (net put models/ on the path)
 
 
 def metadata(name: str) -> str:
@@ -31,8 +30,7 @@ def metadata(name: str) -> str:
 
 
 def export(model: net.Denoiser, name: str, path: str) -> None:
-    scripted = torch.jit.script(copy.deepcopy(model).float().eval())
-    torch.jit.save(scripted, path, _extra_files={"neuralisp.meta": metadata(name)})
+    save(model, path, metadata(name))
 
 
 if __name__ == "__main__":

@@ -4,11 +4,10 @@ Saved scripted, not frozen, float32: the library casts and freezes it for the pr
 The file declares two methods, so that the library runs the trunk once per frame and a head per
 requested output (see models/README.md).
 """
-import copy
-
 import torch
 
 import net
+from modelfile import save  # noqa: E402  (net put models/ on the path)
 
 
 def metadata(name: str) -> str:
@@ -30,8 +29,7 @@ def metadata(name: str) -> str:
 
 
 def export(model: net.Restorer, name: str, path: str) -> None:
-    scripted = torch.jit.script(copy.deepcopy(model).float().eval())
-    torch.jit.save(scripted, path, _extra_files={"neuralisp.meta": metadata(name)})
+    save(model, path, metadata(name))
 
 
 if __name__ == "__main__":

@@ -462,8 +462,8 @@ int restore_speed(const std::string& path, int width, int height, int frames) {
     return 1;
   }
   const std::vector<cv::Mat> inputs = videotestsrc_frames(width, height, 8);
-  std::vector<cv::Mat> outs(3, cv::Mat(height, width, CV_8UC3));
-  for (cv::Mat& m : outs) m = cv::Mat(height, width, CV_8UC3);
+  std::vector<cv::Mat> outs;
+  for (int i = 0; i < 3; ++i) outs.emplace_back(height, width, CV_8UC3);
   const std::vector<neuralisp::RestoreTask> tasks{{0.5f, 0.5f, 0.5f}, {0.2f, 0.8f, 0.0f}, {1.0f, 0.0f, 0.6f}};
   double p50[2] = {0.0, 0.0};
   for (int k = 0; k < 2; ++k) {
