@@ -3,6 +3,7 @@
 
 #include "gstispdegrade.h"
 #include "gstispdenoise.h"
+#include "gstisprestore.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -11,6 +12,7 @@ plugin_init (GstPlugin * plugin)
 
   ret |= GST_ELEMENT_REGISTER (ispdenoise, plugin);
   ret |= GST_ELEMENT_REGISTER (ispdegrade, plugin);
+  ret |= GST_ELEMENT_REGISTER (isprestore, plugin);
   return ret;
 }
 

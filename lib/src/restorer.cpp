@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "neuralisp/restorer.h"
 
+#include <algorithm>
+
 #include "frame_checks.h"
 #include "guard.h"
 #include "network_input.h"
@@ -23,12 +25,24 @@ bool is_restorer(const ModelInfo& info) {
 
 bool in_range(float v) { return v >= 0.0f && v <= 1.0f; }
 
+// The blind mode's estimate follows the frames with this weight per frame (a time constant of
+// about 8 frames): quick enough to follow a scene change, slow enough that the restoration does
+// not flicker with the estimate's frame-to-frame noise.
+constexpr float kEstimateSmoothing = 0.12f;
+
+// The degradations' units on the task scale (models/restore/README.md).
+constexpr float kMaxBlurSigma = 4.0f, kMaxNoiseSigma = 50.0f;
+
 }  // namespace
 
 struct Restorer::Impl {
   std::unique_ptr<Model> model;
   RuntimeSettings runtime;
   std::vector<RestoreTask> tasks;
+  RestoreMode mode = RestoreMode::kManual;
+  bool has_estimate = false;
+  RestoreTask estimate;
+  std::vector<Value> levels;
   Image input;
   Tiler tiler;
   std::vector<Value> trunk;
@@ -67,20 +81,48 @@ Status Restorer::set_tasks(const std::vector<RestoreTask>& tasks) {
   });
 }
 
+Status Restorer::set_mode(RestoreMode mode) {
+  if (mode == RestoreMode::kBlind) {
+    const MethodSpec* estimate = impl_->model->info().method("estimate");
+    if (!estimate || estimate->inputs.size() != 1 || estimate->inputs[0].kind != ValueKind::kFeatures ||
+        estimate->outputs.size() != 1 || estimate->outputs[0].kind != ValueKind::kVector ||
+        estimate->outputs[0].shape != std::vector<int>{3})
+      return Status::Error(ErrorCode::kInvalidArgument,
+                           "blind mode needs a model with an 'estimate' method (features -> levels:vector/3)");
+  }
+  impl_->mode = mode;
+  return Status::Ok();
+}
+
+RestoreTask Restorer::estimate() const noexcept { return impl_->estimate; }
+
 void Restorer::configure(const RuntimeSettings& settings) noexcept {
   impl_->runtime = settings;
   impl_->model->set_threads(settings.threads);
 }
 
-void Restorer::reset() noexcept { impl_->convert_in_ms = impl_->trunk_ms = impl_->heads_ms = impl_->convert_out_ms = 0.0; }
+void Restorer::reset() noexcept {
+  impl_->has_estimate = false;
+  impl_->estimate = RestoreTask();
+  impl_->convert_in_ms = impl_->trunk_ms = impl_->heads_ms = impl_->convert_out_ms = 0.0;
+}
 
 Statistics Restorer::statistics() const noexcept {
   try {
-    return {{"outputs", static_cast<double>(impl_->tasks.size())},
-            {"convert-in-ms", impl_->convert_in_ms},
-            {"trunk-ms", impl_->trunk_ms},
-            {"heads-ms", impl_->heads_ms},
-            {"convert-out-ms", impl_->convert_out_ms}};
+    const Impl& r = *impl_;
+    const bool blind = r.mode == RestoreMode::kBlind;
+    Statistics stats{{"outputs", static_cast<double>(r.tasks.size())},
+                     {"blind", blind ? 1.0 : 0.0},
+                     {"convert-in-ms", r.convert_in_ms},
+                     {"trunk-ms", r.trunk_ms},
+                     {"heads-ms", r.heads_ms},
+                     {"convert-out-ms", r.convert_out_ms}};
+    if (blind) {
+      stats.emplace_back("blur-sigma", r.estimate.deblur * kMaxBlurSigma);
+      stats.emplace_back("noise-sigma", r.estimate.denoise * kMaxNoiseSigma);
+      stats.emplace_back("jpeg-quality", 100.0 - 90.0 * r.estimate.dejpeg);
+    }
+    return stats;
   } catch (...) {
     return {};
   }
@@ -92,6 +134,21 @@ Status Restorer::process(const FrameView& input, const std::vector<FrameView>& o
   const Status status = check_rgb_frames(input, outputs, impl_->tasks.size(), "restorer");
   if (!status.ok()) return status;
   return guarded("restoring a frame", [&] { return restore(input, outputs); });
+}
+
+void Restorer::update_estimate(const std::vector<float>& levels, float share) {
+  Impl& r = *impl_;
+  const RestoreTask measured{std::clamp(levels[0], 0.0f, 1.0f), std::clamp(levels[1], 0.0f, 1.0f),
+                             std::clamp(levels[2], 0.0f, 1.0f)};
+  if (!r.has_estimate) {
+    r.estimate = measured;
+    r.has_estimate = true;
+    return;
+  }
+  const float k = kEstimateSmoothing * share;
+  r.estimate.deblur += k * (measured.deblur - r.estimate.deblur);
+  r.estimate.denoise += k * (measured.denoise - r.estimate.denoise);
+  r.estimate.dejpeg += k * (measured.dejpeg - r.estimate.dejpeg);
 }
 
 Status Restorer::restore(const FrameView& input, const std::vector<FrameView>& outputs) {
@@ -109,10 +166,18 @@ Status Restorer::restore(const FrameView& input, const std::vector<FrameView>& o
     const Clock::time_point t0 = Clock::now();
     Status s = r.model->run("trunk", {Value::of_image(tile)}, r.trunk);
     if (!s.ok()) return s;
+    if (r.mode == RestoreMode::kBlind) {
+      s = r.model->run("estimate", {r.trunk[0]}, r.levels);
+      if (!s.ok()) return s;
+      // Each tile moves the estimate by its share of the frame.
+      const ImageView whole = r.input.view();
+      const float share = static_cast<float>(tile.width) * tile.height / (static_cast<float>(whole.width) * whole.height);
+      update_estimate(r.levels[0].values, std::min(1.0f, share));
+    }
     const Clock::time_point t1 = Clock::now();
     images.clear();
     for (std::size_t i = 0; i < r.tasks.size(); ++i) {
-      const RestoreTask& t = r.tasks[i];
+      const RestoreTask& t = r.mode == RestoreMode::kBlind ? r.estimate : r.tasks[i];
       s = r.model->run("head", {r.trunk[0], Value::of_vector({t.deblur, t.denoise, t.dejpeg})}, r.heads[i]);
       if (!s.ok()) return s;
       images.push_back(r.heads[i][0].image);

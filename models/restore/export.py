@@ -18,12 +18,15 @@ def metadata(name: str) -> str:
         "unshuffle=2",
         f"alignment={net.ALIGNMENT}",
         "overlap=64",
-        "methods=trunk,head",
+        "methods=trunk,head,estimate",
         "method.trunk.inputs=image:image/3",
         "method.trunk.outputs=features:features",
         # The task vector: how much blur, noise and JPEG to remove (0 = keep, 1 = all).
         "method.head.inputs=features:features,task:vector/3=0;0;0",
         "method.head.outputs=image:image/3",
+        # Blind mode: the input's blur, noise and JPEG levels on the task scale.
+        "method.estimate.inputs=features:features",
+        "method.estimate.outputs=levels:vector/3",
         "",
     ])
 

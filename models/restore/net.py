@@ -12,7 +12,9 @@ compute, so that M outputs cost far less than M passes.
 Like the denoiser, the network never convolves at full resolution: it takes and returns the frame
 pixel-unshuffled by 2 (12 channels at half resolution); stages at 1/2, 1/4 and 1/8 resolution.
 Methods (see export.py): trunk(half) -> features; head(features, task[3]) -> restored half;
-forward(half, task) = head(trunk(half), task) for training and single-output use.
+estimate(features) -> levels[3], the input's degradation on the task scale (blind mode: the
+estimate is the task, so that the output is restored fully); forward(half, task) =
+head(trunk(half), task) for training and single-output use.
 """
 import os
 import sys
@@ -31,34 +33,50 @@ MAX_BLUR_SIGMA = 4.0
 MAX_NOISE_SIGMA = 50.0
 
 
-def fold(weight: torch.Tensor, bias: Optional[torch.Tensor], gain: torch.Tensor, offset: torch.Tensor):
-    """conv(x, weight, bias) * gain + offset == conv(x, weight * gain, bias * gain + offset), per
-    output channel, for one task (gain and offset [1, C, 1, 1])."""
+def fold(weight: torch.Tensor, bias: Optional[torch.Tensor], gain: torch.Tensor):
+    """conv(x, weight, bias) * gain == conv(x, weight * gain, bias * gain), per output channel,
+    for one task (gain [1, C, 1, 1])."""
     assert bias is not None
     g = gain.view(-1)
-    return weight * g.view(-1, 1, 1, 1), bias * g + offset.view(-1)
+    return weight * g.view(-1, 1, 1, 1), bias * g
 
 
 class TaskGains(nn.Module):
-    """Per-channel gain and offset of each head layer from the task vector: channel selection."""
+    """A positive gain per channel of each head layer from the task vector: channel selection.
+    Multiplicative only: a gain commutes with the ReLU after it (relu(a) * g = relu(a * g) for
+    g > 0), so it never kills a channel for good; additive offsets did, within 100 steps."""
 
     def __init__(self, widths: List[int], hidden: int = 64):
         super().__init__()
         self.widths = widths
-        self.mlp = nn.Sequential(nn.Linear(3, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, 2 * sum(widths)))
+        self.mlp = nn.Sequential(nn.Linear(3, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, sum(widths)))
         nn.init.zeros_(self.mlp[2].weight)
         nn.init.zeros_(self.mlp[2].bias)
 
-    def forward(self, task: torch.Tensor) -> List[Tuple[torch.Tensor, torch.Tensor]]:
+    def forward(self, task: torch.Tensor) -> List[torch.Tensor]:
         out = self.mlp(task)
-        result: List[Tuple[torch.Tensor, torch.Tensor]] = []
+        result: List[torch.Tensor] = []
         start = 0
         for width in self.widths:
-            gain = 2.0 * torch.sigmoid(out[:, start:start + width]).view(-1, width, 1, 1)
-            offset = out[:, start + width:start + 2 * width].view(-1, width, 1, 1)
-            result.append((gain, offset))
-            start += 2 * width
+            result.append(2.0 * torch.sigmoid(out[:, start:start + width]).view(-1, width, 1, 1))
+            start += width
         return result
+
+
+class LevelEstimator(nn.Module):
+    """The input's blur, noise and JPEG levels from the trunk's coarsest features: a 1x1
+    convolution, a global average (a frame has one degradation) and a linear map. Runs at 1/8
+    resolution: free beside the trunk. Float32 after the pooling, so that the levels are exact
+    enough to smooth over time."""
+
+    def __init__(self, width: int, hidden: int = 32):
+        super().__init__()
+        self.reduce = nn.Conv2d(width, hidden, 1)
+        self.levels = nn.Linear(hidden, 3)
+
+    def forward(self, x3: torch.Tensor) -> torch.Tensor:
+        pooled = F.relu(self.reduce(x3)).float().mean(dim=(2, 3))
+        return torch.sigmoid(F.linear(pooled, self.levels.weight.float(), self.levels.bias.float()))
 
 
 class Restorer(nn.Module):
@@ -66,21 +84,30 @@ class Restorer(nn.Module):
         super().__init__()
         c1, c2, c3 = widths
         d1, d2, d3 = depths
-        # Trunk (task-agnostic): encoder and bottom.
+        # Trunk (task-agnostic): encoder and bottom, most of the compute.
         self.stem = conv(12, c1)
         self.enc1 = conv_stack(c1, d1)
         self.down1 = nn.Conv2d(c1, c2, 2, stride=2)
         self.enc2 = conv_stack(c2, d2)
         self.down2 = nn.Conv2d(c2, c3, 2, stride=2)
         self.bottom = conv_stack(c3, d3)
-        # Head (task-specific): a light decoder whose channels the task selects.
+        self.estimator = LevelEstimator(c3)
+        # Head (task-specific): a light decoder, one convolution per scale, whose channels the
+        # task selects.
         self.gains = TaskGains([c3, c2, c1])
         self.up2 = nn.Conv2d(c3, 4 * c2, 1)
         self.dec2 = conv(c2, c2)
         self.up1 = nn.Conv2d(c2, 4 * c1, 1)
+        self.dec1 = conv(c1, c1)
         self.tail = conv(c1, 12)
+        # He initialisation keeps the features' scale through the deep trunk: with PyTorch's
+        # default each layer shrank them about 2.5-fold, the bottom's came out 100x too small and
+        # training stalled at the identity.
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+                nn.init.zeros_(m.bias)
         nn.init.zeros_(self.tail.weight)
-        nn.init.zeros_(self.tail.bias)
 
     @torch.jit.export
     def trunk(self, half: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -91,24 +118,35 @@ class Restorer(nn.Module):
         return half, x1, x2, x3
 
     @torch.jit.export
+    def estimate(self, features: Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        # Detached: the estimator learns to read the trunk's features, never to change them
+        # (through Adam's normalised steps its small loss alone drove the features dead while
+        # the zero-initialised tail still passed no gradient to the trunk).
+        return self.estimator(features[3].detach())
+
+    def selected(self, weight: torch.Tensor, bias: Optional[torch.Tensor], x: torch.Tensor,
+                 gain: torch.Tensor) -> torch.Tensor:
+        """relu(conv3x3(x) * gain + x): the task's channel selection on a residual layer. The
+        residual keeps the skip features flowing: without it a layer's ReLU went dead for every
+        channel within 150 steps and the head became the identity."""
+        if gain.shape[0] == 1:
+            # One task (inference): the gain folds into the layer's weights and bias, and the
+            # residual into the kernel's centre, so selecting channels costs no pass over the
+            # features.
+            folded_weight, folded_bias = fold(weight, bias, gain)
+            c = weight.shape[0]
+            identity = F.pad(torch.eye(c, device=weight.device).to(weight.dtype).view(c, c, 1, 1), [1, 1, 1, 1])  # no bf16 eye in 1.13
+            return F.relu(F.conv2d(x, folded_weight + identity, folded_bias, padding=1))
+        return F.relu(F.conv2d(x, weight, bias, padding=1) * gain + x)  # a batch of tasks (training)
+
+    @torch.jit.export
     def head(self, features: Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
              task: torch.Tensor) -> torch.Tensor:
         half, x1, x2, x3 = features
-        (g3, b3), (g2, b2), (g1, b1) = self.gains(task.to(x3.dtype))
-        y3 = F.relu(x3 * g3 + b3)  # 1/8 resolution: cheap
-        if task.shape[0] == 1:
-            # One task (inference): a channel's gain and offset fold into the weights and bias of
-            # the convolution that makes it, so selecting channels costs no pass over the features.
-            w2, c2 = fold(self.dec2.weight, self.dec2.bias, g2, b2)
-            z2 = upsample_add(self.up2.weight, self.up2.bias, y3, x2)
-            y2 = F.relu(F.conv2d(z2, w2, c2, padding=1))
-            w1, c1 = fold(self.up1.weight, self.up1.bias, g1.repeat_interleave(4, dim=1), b1.repeat_interleave(4, dim=1))
-            y1 = F.relu(upsample_add(w1, c1, y2, x1))
-        else:
-            # A batch of tasks (training): the same arithmetic on the features.
-            y2 = F.relu(self.dec2(upsample_add(self.up2.weight, self.up2.bias, y3, x2)) * g2 + b2)
-            zero = torch.zeros_like(x1)
-            y1 = F.relu(upsample_add(self.up1.weight, self.up1.bias, y2, zero) * g1 + b1 + x1)
+        g3, g2, g1 = self.gains(task.to(x3.dtype))
+        y3 = x3 * g3  # 1/8 resolution: cheap
+        y2 = self.selected(self.dec2.weight, self.dec2.bias, upsample_add(self.up2.weight, self.up2.bias, y3, x2), g2)
+        y1 = self.selected(self.dec1.weight, self.dec1.bias, upsample_add(self.up1.weight, self.up1.bias, y2, x1), g1)
         return half + self.tail(y1).to(half.dtype)
 
     def forward(self, half: torch.Tensor, task: torch.Tensor) -> torch.Tensor:
@@ -116,7 +154,7 @@ class Restorer(nn.Module):
 
 
 CONFIGS = {
-    "fast": dict(widths=(24, 48, 96), depths=(1, 2, 3)),
+    "fast": dict(widths=(24, 48, 96), depths=(2, 3, 6)),
 }
 
 
@@ -127,8 +165,8 @@ def build(name: str) -> Restorer:
 def macs_per_pixel(model: Restorer) -> Tuple[float, float]:
     """Multiply-accumulates per full-resolution pixel of the trunk and of one head (convolutions)."""
     downscale = {"stem": 4, "enc1": 4, "down1": 16, "enc2": 16, "down2": 64, "bottom": 64,
-                 "up2": 64, "dec2": 16, "up1": 16, "tail": 4}
-    trunk_parts = {"stem", "enc1", "down1", "enc2", "down2", "bottom"}
+                 "up2": 64, "dec2": 16, "up1": 16, "dec1": 4, "tail": 4, "estimator": 64}
+    trunk_parts = {"stem", "enc1", "down1", "enc2", "down2", "bottom", "estimator"}
     trunk = head = 0.0
     for name, m in model.named_modules():
         if isinstance(m, nn.Conv2d):
@@ -139,3 +177,28 @@ def macs_per_pixel(model: Restorer) -> Tuple[float, float]:
             else:
                 head += macs
     return trunk, head
+
+
+def from_denoiser(model: Restorer, denoiser: dict) -> None:
+    """Starts the restorer from a trained ispdenoise `quality` network (same widths): its encoder
+    is the trunk, its decoder's first convolution per scale the head. Trunk layers the denoiser
+    lacks start as identities (Dirac kernels on non-negative features), and the denoiser's
+    noise-level input channels fold into the stem's bias at sigma 25, so the restorer starts as
+    a working denoiser instead of from noise."""
+    own = model.state_dict()
+    # The tail stays zero, so that training starts from the identity on the denoiser's features:
+    # the denoiser's own residual, without its level input and second 1/4-scale convolution,
+    # is wrong for most tasks and drove the features dead within 100 steps.
+    state = {k: v for k, v in denoiser.items() if k in own and own[k].shape == v.shape and not k.startswith("tail.")}
+    level = 25.0 / 255.0
+    state["stem.weight"] = denoiser["head.weight"][:, :12]
+    state["stem.bias"] = denoiser["head.bias"] + level * denoiser["head.weight"][:, 12:].sum(dim=(1, 2, 3))
+    for name in ("dec2", "dec1"):
+        state[f"{name}.weight"] = denoiser[f"{name}.0.weight"]
+        state[f"{name}.bias"] = denoiser[f"{name}.0.bias"]
+    for key, value in own.items():
+        if key not in state and key.endswith(".weight") and value.dim() == 4 and value.shape[0] == value.shape[1] \
+                and key.split(".")[0] in ("enc1", "enc2", "bottom"):
+            state[key] = torch.nn.init.dirac_(torch.empty_like(value))
+            state[key[:-len("weight")] + "bias"] = torch.zeros_like(own[key[:-len("weight")] + "bias"])
+    model.load_state_dict(state, strict=False)

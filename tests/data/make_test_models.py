@@ -116,6 +116,16 @@ class ShiftingRestorer(nn.Module):
         return half
 
 
+class EstimatingRestorer(ShiftingRestorer):
+    """The shifting restorer with a blind mode: it "estimates" every level as the frame's mean
+    brightness, so a test sees which estimate each output was restored with."""
+
+    @torch.jit.export
+    def estimate(self, features: Tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        half, _ = features
+        return half.mean().clamp(0, 1).view(1, 1).repeat(1, 3)
+
+
 SHIFTING_RESTORER_META = "\n".join([
     "format=neuralisp-model/2",
     "task=restore",
@@ -146,5 +156,12 @@ torch.jit.save(torch.jit.script(Identity()), os.path.join(HERE, "huge-alignment.
                _extra_files={"neuralisp.meta": metadata("huge").replace("alignment=8", "alignment=1000000000")})
 torch.jit.save(torch.jit.script(ShiftingRestorer()), os.path.join(HERE, "shifting-restorer.pt"),
                _extra_files={"neuralisp.meta": SHIFTING_RESTORER_META})
+ESTIMATING_RESTORER_META = SHIFTING_RESTORER_META.replace("methods=trunk,head", "methods=trunk,head,estimate") + "\n".join([
+    "method.estimate.inputs=features:features",
+    "method.estimate.outputs=levels:vector/3",
+    "",
+])
+torch.jit.save(torch.jit.script(EstimatingRestorer()), os.path.join(HERE, "estimating-restorer.pt"),
+               _extra_files={"neuralisp.meta": ESTIMATING_RESTORER_META})
 heads = torch.jit.script(TrunkAndHeads())
 torch.jit.save(heads, os.path.join(HERE, "trunk-and-heads.pt"), _extra_files={"neuralisp.meta": TRUNK_AND_HEADS_META})

@@ -654,6 +654,51 @@ TEST(Restorer, RefusesWrongUse) {
   }
 }
 
+// Blind mode: every output is restored with the model's estimate, which follows the frames
+// smoothly and starts afresh after reset(). The test model estimates every level as the frame's
+// mean brightness and shifts the frame by a tenth of the deblur level.
+TEST(Restorer, BlindModeSmoothsTheEstimateAndResets) {
+  std::unique_ptr<Restorer> restorer;
+  RestorerOptions options;
+  options.model.path = model_path("shifting-restorer.pt");
+  ASSERT_TRUE(Restorer::create(options, restorer).ok());
+  EXPECT_EQ(restorer->set_mode(RestoreMode::kBlind).code(), ErrorCode::kInvalidArgument)
+      << "a model without an estimate method cannot run blind";
+
+  options.model.path = model_path("estimating-restorer.pt");
+  ASSERT_TRUE(Restorer::create(options, restorer).ok());
+  ASSERT_TRUE(restorer->set_mode(RestoreMode::kBlind).ok());
+  ASSERT_TRUE(restorer->set_tasks({{0.0f, 0.0f, 0.0f}, {1.0f, 0.0f, 0.0f}}).ok());
+  OwnedFrame bright(PixelFormat::kRGB, 64, 48), dark(PixelFormat::kRGB, 64, 48), a(PixelFormat::kRGB, 64, 48),
+      b(PixelFormat::kRGB, 64, 48);
+  std::fill(bright.memory[0].begin(), bright.memory[0].end(), 204);  // estimate 0.8
+  std::fill(dark.memory[0].begin(), dark.memory[0].end(), 51);       // estimate 0.2
+  ASSERT_TRUE(restorer->process(bright.view, {a.view, b.view}).ok());
+  EXPECT_NEAR(restorer->estimate().deblur, 0.8f, 0.01f) << "the first frame sets the estimate";
+  EXPECT_EQ(a.memory[0], b.memory[0]) << "in blind mode every output gets the estimate, not its task";
+  EXPECT_NEAR(a.memory[0][0] - 204, 0.1 * 0.8 * 255, 1.5);
+
+  ASSERT_TRUE(restorer->process(dark.view, {a.view, b.view}).ok());
+  const float smoothed = restorer->estimate().deblur;
+  EXPECT_LT(smoothed, 0.8f);
+  EXPECT_GT(smoothed, 0.6f) << "one dark frame moves the estimate only part of the way";
+  const Statistics list = restorer->statistics();
+  const std::map<std::string, double> stats(list.begin(), list.end());
+  EXPECT_EQ(stats.at("blind"), 1.0);
+  EXPECT_NEAR(stats.at("noise-sigma"), smoothed * 50.0, 1e-3);
+  EXPECT_NEAR(stats.at("blur-sigma"), smoothed * 4.0, 1e-3);
+  EXPECT_NEAR(stats.at("jpeg-quality"), 100.0 - 90.0 * smoothed, 1e-3);
+
+  restorer->reset();
+  EXPECT_EQ(restorer->estimate().deblur, 0.0f);
+  ASSERT_TRUE(restorer->process(dark.view, {a.view, b.view}).ok());
+  EXPECT_NEAR(restorer->estimate().deblur, 0.2f, 0.01f) << "after reset the next frame starts a new estimate";
+
+  ASSERT_TRUE(restorer->set_mode(RestoreMode::kManual).ok());
+  ASSERT_TRUE(restorer->process(dark.view, {a.view, b.view}).ok());
+  EXPECT_EQ(a.memory[0], dark.memory[0]) << "manual mode uses the tasks again";
+}
+
 namespace {
 
 double channel_std(const FrameView& a, const FrameView& b) {

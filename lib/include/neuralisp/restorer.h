@@ -25,6 +25,13 @@ struct RestoreTask {
   float dejpeg = 0.0f;
 };
 
+// Where the task comes from.
+enum class RestoreMode {
+  kManual,  // each output's task as set_tasks() gives it
+  kBlind,   // every output removes the degradation the model estimates in the frames, smoothed
+            // over time (needs a model with an `estimate` method)
+};
+
 // Controllable restoration with several outputs from one pass of a shared trunk: each output
 // frame gets its own task, and the model's trunk runs once per frame (per tile) while a head runs
 // per output from its features. Frames in any supported RGB or YUV format.
@@ -34,14 +41,22 @@ class Restorer final : public Processor {
   ~Restorer() override;
 
   // One task per output of the next process() call, in order. Takes effect from the next frame.
+  // In blind mode only their number counts.
   Status set_tasks(const std::vector<RestoreTask>& tasks);
+  // Fails for kBlind when the model cannot estimate levels. Takes effect from the next frame.
+  Status set_mode(RestoreMode mode);
+  // Blind mode: the smoothed estimate of the input's degradation as a task (all zero before the
+  // first frame and after reset()).
+  RestoreTask estimate() const noexcept;
   // As many outputs as tasks, each of the input's format and size.
   Status process(const FrameView& input, const std::vector<FrameView>& outputs) override;
   void configure(const RuntimeSettings& settings) noexcept override;
-  // Nothing is carried from frame to frame yet; clears the statistics.
+  // Forgets the blind mode's estimate, so that the next frame starts a new one; clears the
+  // statistics.
   void reset() noexcept override;
-  // "outputs", and where the last frame's time went: "convert-in-ms", "trunk-ms", "heads-ms",
-  // "convert-out-ms".
+  // "outputs", "blind" (1 or 0), where the last frame's time went: "convert-in-ms", "trunk-ms",
+  // "heads-ms", "convert-out-ms"; in blind mode also the estimate in the degradations' units:
+  // "blur-sigma" (pixels), "noise-sigma" (0-255 scale), "jpeg-quality" (100 = none).
   Statistics statistics() const noexcept override;
   const ModelInfo* model_info() const noexcept override;
 
@@ -49,6 +64,7 @@ class Restorer final : public Processor {
   struct Impl;
   explicit Restorer(std::unique_ptr<Impl> impl);
   Status restore(const FrameView& input, const std::vector<FrameView>& outputs);
+  void update_estimate(const std::vector<float>& levels, float share);
   std::unique_ptr<Impl> impl_;
 };
 

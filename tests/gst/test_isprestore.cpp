@@ -1,0 +1,692 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* GstHarness and pipeline tests of isprestore: formats, sizes, strides, request pads (each with
+ * its own task, added and removed while playing), pass-through, live properties and controllers
+ * on the element and on pads, blind mode, events, state cycles, broken models, and the shipped
+ * model's controllability (more of a task removes more of its degradation) and quality floors.
+ * Images are synthesised; no dataset is needed. */
+/* Standard and local headers first: Check's fail() macro breaks <ios> otherwise. */
+#include <atomic>
+#include <cmath>
+#include <fstream>
+#include <string>
+#include <vector>
+#include "common.h"
+
+#include <glib/gstdio.h>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/controller/gstdirectcontrolbinding.h>
+#include <gst/controller/gstinterpolationcontrolsource.h>
+#include <gst/video/video.h>
+
+static const char *const kFormats[] = {
+  "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB", "ABGR", "I420", "NV12", "YUY2",
+};
+
+/* Test models (tests/data/make_test_models.py): the head adds a tenth of the task's deblur value
+ * to every pixel, so an output shows which task it got; the estimating one "estimates" every
+ * level as the frame's mean brightness. */
+#define SHIFTING_MODEL NEURALISP_TEST_DATA_DIR "/shifting-restorer.pt"
+#define ESTIMATING_MODEL NEURALISP_TEST_DATA_DIR "/estimating-restorer.pt"
+/* The shift a deblur value gives, in 8-bit RGB codes. */
+#define SHIFT(deblur) ((deblur) * 0.1 * 255.0)
+
+/* Mean of out - in over the colour components of two RGB frames. */
+static double
+mean_shift (const GstVideoInfo * info, GstBuffer * in, GstBuffer * out)
+{
+  const std::vector < guint8 > a = unpack_frame (info, in), b = unpack_frame (info, out);
+  double sum = 0.0;
+  size_t n = 0;
+  for (size_t i = 0; i < a.size (); i++) {
+    if (i % 4 == 0)
+      continue;
+    sum += double (b[i]) - double (a[i]);
+    n++;
+  }
+  return sum / n;
+}
+
+/* With a task whose head changes nothing (denoise only, on the shifting model), the frame goes
+ * through conversion, the network and back: every format must come back as it went in. */
+GST_START_TEST (test_every_format_round_trips)
+{
+  for (const char *format : kFormats) {
+    GstVideoInfo info;
+    GstHarness *h = harness_for_video ("isprestore denoise=0.5 model-location=" SHIFTING_MODEL,
+        gst_video_format_from_string (format), 37, 23, &info);
+    GstBuffer *in = make_test_frame (&info, 11);
+    GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+    fail_unless (out != NULL && out != in, "no restored output for %s", format);
+    const double diff = max_abs_difference (&info, in, out);
+    fail_unless (diff <= (GST_VIDEO_INFO_IS_YUV (&info) ? 2.0 : 0.0), "%s changed by %f", format, diff);
+    gst_buffer_unref (in);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST (test_padded_input_strides)
+{
+  GstVideoInfo info;
+  GstHarness *h = harness_for_video ("isprestore deblur=0.5 model-location=" SHIFTING_MODEL, GST_VIDEO_FORMAT_RGB,
+      33, 17, &info);
+  const gsize stride = 128;
+  GstBuffer *in = gst_buffer_new_allocate (NULL, stride * 17, NULL);
+  GstMapInfo map;
+  gst_buffer_map (in, &map, GST_MAP_WRITE);
+  for (gsize i = 0; i < map.size; i++)
+    map.data[i] = static_cast < guint8 > ((i % stride) < 99 ? 60 + (i * 7) % 120 : 0xEE);
+  gst_buffer_unmap (in, &map);
+  gsize offsets[GST_VIDEO_MAX_PLANES] = { 0 };
+  gint strides[GST_VIDEO_MAX_PLANES] = { static_cast < gint > (stride) };
+  gst_buffer_add_video_meta_full (in, GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_FORMAT_RGB, 33, 17, 1, offsets, strides);
+
+  GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+  GstVideoFrame in_frame, out_frame;
+  GstVideoInfo padded = info;
+  padded.stride[0] = stride;
+  padded.size = stride * 17;
+  fail_unless (gst_video_frame_map (&in_frame, &padded, in, GST_MAP_READ));
+  fail_unless (gst_video_frame_map (&out_frame, &info, out, GST_MAP_READ));
+  for (int y = 0; y < 17; y++)
+    for (int x = 0; x < 99; x++) {
+      const int a = static_cast < guint8 * >(GST_VIDEO_FRAME_PLANE_DATA (&in_frame, 0))[y * stride + x];
+      const int b = static_cast < guint8 * >(GST_VIDEO_FRAME_PLANE_DATA (&out_frame, 0))[y *
+          GST_VIDEO_FRAME_PLANE_STRIDE (&out_frame, 0) + x];
+      fail_unless (std::abs (b - a - static_cast < int >(std::lround (SHIFT (0.5)))) <= 1, "pixel %d,%d: %d -> %d",
+          x, y, a, b);
+    }
+  gst_video_frame_unmap (&in_frame);
+  gst_video_frame_unmap (&out_frame);
+  gst_buffer_unref (in);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* The shipped model at odd and large sizes. */
+GST_START_TEST (test_sizes_from_1x1_to_1080p)
+{
+  const int sizes[][2] = { {1, 1}, {3, 5}, {641, 481}, {1920, 1080} };
+  for (const char *format : { "RGB", "I420" }) {
+    for (const auto & size : sizes) {
+      GstVideoInfo info;
+      GstHarness *h = harness_for_video ("isprestore deblur=0.2 denoise=0.3 dejpeg=0.4",
+          gst_video_format_from_string (format), size[0], size[1], &info);
+      GstBuffer *out = gst_harness_push_and_pull (h, make_test_frame (&info, 3));
+      fail_unless (out != NULL);
+      fail_unless_equals_int (gst_buffer_get_size (out), GST_VIDEO_INFO_SIZE (&info));
+      gst_buffer_unref (out);
+      gst_harness_teardown (h);
+    }
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST (test_unsupported_caps_are_refused)
+{
+  GstHarness *h = gst_harness_new ("isprestore");
+  gst_harness_play (h);
+  GstCaps *gray = gst_caps_from_string ("video/x-raw,format=GRAY8,width=8,height=8,framerate=30/1");
+  fail_if (gst_pad_query_accept_caps (h->srcpad->peer, gray));
+  GstCaps *audio = gst_caps_from_string ("audio/x-raw,format=S16LE,rate=48000,channels=2");
+  fail_if (gst_pad_query_accept_caps (h->srcpad->peer, audio));
+  gst_caps_unref (gray);
+  gst_caps_unref (audio);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* All three at 0 passes the very buffer on; a live change brings the network in on the next
+ * frame, and back to 0 passes through again. */
+GST_START_TEST (test_zero_task_passes_frames_through)
+{
+  GstVideoInfo info;
+  GstHarness *h = harness_for_video ("isprestore model-location=" SHIFTING_MODEL, GST_VIDEO_FORMAT_NV12, 96, 64,
+      &info);
+  GstBuffer *in = make_test_frame (&info, 4);
+  GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+  fail_unless (out == in, "deblur=denoise=dejpeg=0 must pass the frame through");
+  gst_buffer_unref (out);
+
+  GstElement *restore = gst_harness_find_element (h, "isprestore");
+  g_object_set (restore, "deblur", 0.5, NULL);
+  out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+  fail_unless (out != in);
+  fail_unless (mean_abs_difference (&info, in, out) > 2.0, "the network did not run");
+  gst_buffer_unref (out);
+
+  g_object_set (restore, "deblur", 0.0, NULL);
+  gst_object_unref (restore);
+  out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+  fail_unless (out == in);
+  gst_buffer_unref (out);
+  gst_buffer_unref (in);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* Request pads, each with its own task, all from one frame; the element's own properties are the
+ * always pad's. Timestamps and flags follow the input. */
+GST_START_TEST (test_each_pad_gets_its_own_task)
+{
+  GstVideoInfo info;
+  GstHarness *h = harness_for_video ("isprestore deblur=0.2 model-location=" SHIFTING_MODEL, GST_VIDEO_FORMAT_RGB,
+      64, 48, &info);
+  GstElement *restore = gst_harness_find_element (h, "isprestore");
+  GstHarness *h0 = gst_harness_new_with_element (restore, NULL, "src_0");
+  GstHarness *h1 = gst_harness_new_with_element (restore, NULL, "src_1");
+  GstHarness *h2 = gst_harness_new_with_element (restore, NULL, "src_2");
+  GstPad *pad0 = gst_element_get_static_pad (restore, "src_0");
+  GstPad *pad1 = gst_element_get_static_pad (restore, "src_1");
+  fail_unless (GST_IS_PAD (pad0) && GST_IS_PAD (pad1));
+  g_object_set (pad0, "deblur", 1.0, NULL);
+  g_object_set (pad1, "deblur", 0.6, "denoise", 0.3, NULL);
+  /* src_2 keeps the defaults: pass-through. */
+
+  GstBuffer *in = make_test_frame (&info, 7);
+  GST_BUFFER_PTS (in) = 42 * GST_MSECOND;
+  GST_BUFFER_DURATION (in) = GST_SECOND / 30;
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (in)), GST_FLOW_OK);
+  GstBuffer *out = gst_harness_pull (h), *out0 = gst_harness_pull (h0), *out1 = gst_harness_pull (h1),
+      *out2 = gst_harness_pull (h2);
+  fail_unless (out && out0 && out1 && out2);
+  fail_unless (std::fabs (mean_shift (&info, in, out) - SHIFT (0.2)) < 1.0);
+  fail_unless (std::fabs (mean_shift (&info, in, out0) - SHIFT (1.0)) < 1.0);
+  fail_unless (std::fabs (mean_shift (&info, in, out1) - SHIFT (0.6)) < 1.0);
+  fail_unless (out2 == in, "a pad at 0, 0, 0 passes the input on");
+  for (GstBuffer *b : { out, out0, out1 }) {
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (b), 42 * GST_MSECOND);
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (b), GST_SECOND / 30);
+  }
+  gdouble deblur;
+  g_object_get (pad1, "deblur", &deblur, NULL);
+  fail_unless_equals_float (deblur, 0.6);
+  g_object_get (restore, "deblur", &deblur, NULL);
+  fail_unless_equals_float (deblur, 0.2);
+
+  for (GstBuffer *b : { in, out, out0, out1, out2 })
+    gst_buffer_unref (b);
+  gst_object_unref (pad0);
+  gst_object_unref (pad1);
+  gst_harness_teardown (h2);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h0);
+  gst_object_unref (restore);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* gst-launch sets pad properties through the element (GstChildProxy): `src_0::deblur=...`. */
+GST_START_TEST (test_pad_properties_from_a_launch_line)
+{
+  GstElement *pipeline = parse_pipeline ("videotestsrc num-buffers=3 ! video/x-raw,format=RGB,width=32,height=32 ! "
+      "isprestore name=r model-location=" SHIFTING_MODEL " src_0::deblur=0.7 src_1::dejpeg=0.25 "
+      "r.src ! fakesink r.src_0 ! fakesink r.src_1 ! fakesink");
+  GstElement *restore = gst_bin_get_by_name (GST_BIN (pipeline), "r");
+  GstPad *pad0 = gst_element_get_static_pad (restore, "src_0");
+  GstPad *pad1 = gst_element_get_static_pad (restore, "src_1");
+  fail_unless (pad0 && pad1);
+  gdouble deblur, dejpeg;
+  g_object_get (pad0, "deblur", &deblur, NULL);
+  g_object_get (pad1, "dejpeg", &dejpeg, NULL);
+  fail_unless_equals_float (deblur, 0.7);
+  fail_unless_equals_float (dejpeg, 0.25);
+  gst_object_unref (pad0);
+  gst_object_unref (pad1);
+  gst_object_unref (restore);
+  play_until_eos (pipeline, "pad properties");
+  gst_object_unref (pipeline);
+}
+GST_END_TEST;
+
+/* A GstController on a pad property drives that pad's task by the buffers' timestamps. */
+GST_START_TEST (test_controller_drives_a_pad)
+{
+  GstVideoInfo info;
+  GstHarness *h = harness_for_video ("isprestore model-location=" SHIFTING_MODEL, GST_VIDEO_FORMAT_RGB, 64, 48, &info);
+  GstElement *restore = gst_harness_find_element (h, "isprestore");
+  GstHarness *h0 = gst_harness_new_with_element (restore, NULL, "src_0");
+  GstPad *pad0 = gst_element_get_static_pad (restore, "src_0");
+
+  GstControlSource *source = gst_interpolation_control_source_new ();
+  g_object_set (source, "mode", GST_INTERPOLATION_MODE_LINEAR, NULL);
+  GstTimedValueControlSource *timed = GST_TIMED_VALUE_CONTROL_SOURCE (source);
+  gst_timed_value_control_source_set (timed, 0, 0.0);
+  gst_timed_value_control_source_set (timed, GST_SECOND, 1.0);
+  gst_object_add_control_binding (GST_OBJECT (pad0), gst_direct_control_binding_new (GST_OBJECT (pad0), "deblur",
+          source));
+
+  GstBuffer *frame = make_test_frame (&info, 5);
+  const double expected[3] = { 0.0, 0.5, 1.0 };
+  for (int i = 0; i < 3; i++) {
+    GstBuffer *in = gst_buffer_copy (frame);
+    GST_BUFFER_PTS (in) = i * GST_SECOND / 2;
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+    GstBuffer *main_out = gst_harness_pull (h), *out = gst_harness_pull (h0);
+    gdouble deblur;
+    g_object_get (pad0, "deblur", &deblur, NULL);
+    fail_unless (std::fabs (deblur - expected[i]) < 1e-6, "deblur %f at step %d", deblur, i);
+    fail_unless (std::fabs (mean_shift (&info, frame, out) - SHIFT (expected[i])) < 1.0, "step %d", i);
+    gst_buffer_unref (main_out);
+    gst_buffer_unref (out);
+  }
+  gst_buffer_unref (frame);
+  gst_object_unref (source);
+  gst_object_unref (pad0);
+  gst_harness_teardown (h0);
+  gst_object_unref (restore);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* The element's own properties are controllable as well. */
+GST_START_TEST (test_controller_drives_the_element)
+{
+  GstVideoInfo info;
+  GstHarness *h = harness_for_video ("isprestore model-location=" SHIFTING_MODEL, GST_VIDEO_FORMAT_RGB, 64, 48, &info);
+  GstControlSource *source = gst_interpolation_control_source_new ();
+  g_object_set (source, "mode", GST_INTERPOLATION_MODE_LINEAR, NULL);
+  gst_timed_value_control_source_set (GST_TIMED_VALUE_CONTROL_SOURCE (source), 0, 0.2);
+  gst_timed_value_control_source_set (GST_TIMED_VALUE_CONTROL_SOURCE (source), GST_SECOND, 0.8);
+  GstElement *restore = gst_harness_find_element (h, "isprestore");
+  gst_object_add_control_binding (GST_OBJECT (restore), gst_direct_control_binding_new (GST_OBJECT (restore),
+          "deblur", source));
+  gst_object_unref (restore);
+  GstBuffer *frame = make_test_frame (&info, 6);
+  GstBuffer *in = gst_buffer_copy (frame);
+  GST_BUFFER_PTS (in) = GST_SECOND / 2;
+  GstBuffer *out = gst_harness_push_and_pull (h, in);
+  fail_unless (std::fabs (mean_shift (&info, frame, out) - SHIFT (0.5)) < 1.0);
+  gst_buffer_unref (out);
+  gst_buffer_unref (frame);
+  gst_object_unref (source);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+static gpointer
+toggle_properties (gpointer data)
+{
+  GstElement *element = GST_ELEMENT (data);
+  for (int i = 0; i < 2000; i++) {
+    g_object_set (element, "deblur", (i % 4) * 0.25, "denoise", (i % 3) * 0.5, "dejpeg", (i % 5) * 0.2, NULL);
+    if (i % 100 == 0)
+      g_object_set (element, "mode", i % 200 ? 1 : 0, "threads", i % 3, "tile-size", (i % 2) ? 0 : 48, NULL);
+  }
+  return NULL;
+}
+
+GST_START_TEST (test_property_stress_from_another_thread)
+{
+  GstVideoInfo info;
+  GstHarness *h = harness_for_video ("isprestore", GST_VIDEO_FORMAT_RGB, 64, 48, &info);
+  GstElement *restore = gst_harness_find_element (h, "isprestore");
+  GThread *thread = g_thread_new ("toggle", toggle_properties, restore);
+  for (int i = 0; i < 30; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, make_test_frame (&info, i));
+    fail_unless (out != NULL);
+    gst_buffer_unref (out);
+  }
+  g_thread_join (thread);
+  gst_object_unref (restore);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* Request pads come and go while a live source plays: each new pad receives frames (with the
+ * stream's caps and segment first), a released pad stops without disturbing the others, and no
+ * error reaches the bus. */
+struct PadTraffic
+{
+  std::atomic < int >buffers { 0 };
+};
+
+static GstPadProbeReturn
+count_buffer (GstPad *, GstPadProbeInfo *, gpointer data)
+{
+  static_cast < PadTraffic * >(data)->buffers++;
+  return GST_PAD_PROBE_OK;
+}
+
+GST_START_TEST (test_pads_come_and_go_while_playing)
+{
+  GstElement *pipeline = parse_pipeline ("videotestsrc is-live=true ! video/x-raw,format=I420,width=64,height=48,"
+      "framerate=100/1 ! isprestore name=r deblur=0.3 model-location=" SHIFTING_MODEL " ! fakesink sync=false");
+  GstElement *restore = gst_bin_get_by_name (GST_BIN (pipeline), "r");
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  fail_unless (gst_element_get_state (pipeline, NULL, NULL, 10 * GST_SECOND) == GST_STATE_CHANGE_SUCCESS);
+  GstBus *bus = gst_element_get_bus (pipeline);
+
+  for (int round = 0; round < 12; round++) {
+    GstPad *pad = gst_element_request_pad_simple (restore, "src_%u");
+    fail_unless (pad != NULL);
+    g_object_set (pad, "deblur", (round % 3) * 0.4, NULL);
+    GstElement *queue = gst_element_factory_make ("queue", NULL);
+    GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+    g_object_set (sink, "sync", FALSE, NULL);
+    gst_bin_add_many (GST_BIN (pipeline), queue, sink, NULL);
+    fail_unless (gst_element_link (queue, sink));
+    gst_element_sync_state_with_parent (sink);
+    gst_element_sync_state_with_parent (queue);
+    /* Freed by the probe's removal, which waits for a running callback. */
+    PadTraffic *traffic = new PadTraffic ();
+    const gulong probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, traffic,
+        [](gpointer data) { delete static_cast < PadTraffic * >(data); });
+    GstPad *queue_sink = gst_element_get_static_pad (queue, "sink");
+    fail_unless_equals_int (gst_pad_link (pad, queue_sink), GST_PAD_LINK_OK);
+    for (int wait = 0; wait < 500 && traffic->buffers < 3; wait++)
+      g_usleep (10000);
+    fail_unless (traffic->buffers >= 3, "round %d: the new pad got %d buffers", round, traffic->buffers.load ());
+
+    gst_pad_remove_probe (pad, probe);
+    gst_pad_unlink (pad, queue_sink);
+    gst_element_release_request_pad (restore, pad);
+    gst_object_unref (pad);
+    gst_object_unref (queue_sink);
+    gst_element_set_state (queue, GST_STATE_NULL);
+    gst_element_set_state (sink, GST_STATE_NULL);
+    gst_bin_remove_many (GST_BIN (pipeline), queue, sink, NULL);
+
+    GstMessage *error = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    if (error) {
+      GError *err;
+      gst_message_parse_error (error, &err, NULL);
+      fail ("round %d: %s", round, err->message);
+    }
+  }
+  fail_unless_equals_int (GST_ELEMENT (restore)->numsrcpads, 1);
+  gst_object_unref (bus);
+  gst_object_unref (restore);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_eos_and_flush)
+{
+  GstVideoInfo info;
+  GstHarness *h = harness_for_video ("isprestore denoise=0.5", GST_VIDEO_FORMAT_NV12, 64, 48, &info);
+  GstBuffer *out = gst_harness_push_and_pull (h, make_test_frame (&info, 1));
+  gst_buffer_unref (out);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  out = gst_harness_push_and_pull (h, make_test_frame (&info, 2));
+  fail_unless (out != NULL);
+  gst_buffer_unref (out);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gboolean saw_eos = FALSE;
+  GstEvent *event;
+  while ((event = gst_harness_try_pull_event (h))) {
+    saw_eos |= GST_EVENT_TYPE (event) == GST_EVENT_EOS;
+    gst_event_unref (event);
+  }
+  fail_unless (saw_eos);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_hundred_state_cycles)
+{
+  assert_state_cycles ("isprestore", 100);
+}
+GST_END_TEST;
+
+/* A uniform RGB frame of this grey level. */
+static GstBuffer *
+grey_frame (const GstVideoInfo * info, guint8 level)
+{
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (info), NULL);
+  gst_buffer_memset (buffer, 0, level, GST_VIDEO_INFO_SIZE (info));
+  return buffer;
+}
+
+/* Blind mode restores with the smoothed estimate on every pad, and a flush forgets it: the first
+ * frame after the flush is restored with its own estimate alone. */
+GST_START_TEST (test_blind_mode_restarts_its_estimate_on_flush)
+{
+  GstVideoInfo info;
+  GstHarness *h = harness_for_video ("isprestore mode=blind model-location=" ESTIMATING_MODEL, GST_VIDEO_FORMAT_RGB,
+      64, 48, &info);
+  GstBuffer *bright = grey_frame (&info, 204), *dark = grey_frame (&info, 51);
+  for (int i = 0; i < 5; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, gst_buffer_ref (bright)));
+  GstBuffer *smoothed = gst_harness_push_and_pull (h, gst_buffer_ref (dark));
+  /* Estimate 0.8 from the bright frames, moved only part of the way to the dark frame's 0.2. */
+  const double shift_smoothed = mean_shift (&info, dark, smoothed);
+  fail_unless (shift_smoothed > SHIFT (0.6) && shift_smoothed < SHIFT (0.8), "shift %f", shift_smoothed);
+
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  GstBuffer *fresh = gst_harness_push_and_pull (h, gst_buffer_ref (dark));
+  fail_unless (std::fabs (mean_shift (&info, dark, fresh) - SHIFT (0.2)) < 1.0, "after the flush: shift %f",
+      mean_shift (&info, dark, fresh));
+  for (GstBuffer *b : { bright, dark, smoothed, fresh })
+    gst_buffer_unref (b);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* Blind mode posts its estimate (at most once a second) in the degradations' own units. */
+GST_START_TEST (test_blind_mode_posts_its_estimate)
+{
+  GstVideoInfo info;
+  GstHarness *h = harness_for_video ("isprestore mode=blind model-location=" ESTIMATING_MODEL, GST_VIDEO_FORMAT_RGB,
+      64, 48, &info);
+  GstElement *restore = gst_harness_find_element (h, "isprestore");
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (restore, bus);
+  GstBuffer *grey = grey_frame (&info, 102);       /* estimate 0.4 */
+  const gint64 start = g_get_monotonic_time ();
+  for (int i = 0; i < 4; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, gst_buffer_ref (grey)));
+  const gint64 elapsed_seconds = (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  int count = 0;
+  GstMessage *message;
+  while ((message = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (message);
+    fail_unless (gst_structure_has_name (s, "isprestore-stats"));
+    gdouble blind, noise, blur, quality, trunk_ms;
+    fail_unless (gst_structure_get_double (s, "blind", &blind) && blind == 1.0);
+    fail_unless (gst_structure_get_double (s, "noise-sigma", &noise) && std::fabs (noise - 20.0) < 0.5);
+    fail_unless (gst_structure_get_double (s, "blur-sigma", &blur) && std::fabs (blur - 1.6) < 0.05);
+    fail_unless (gst_structure_get_double (s, "jpeg-quality", &quality) && std::fabs (quality - 64.0) < 1.0);
+    fail_unless (gst_structure_get_double (s, "trunk-ms", &trunk_ms) && trunk_ms > 0.0);
+    count++;
+    gst_message_unref (message);
+  }
+  fail_unless (count >= 1 && count <= 1 + elapsed_seconds, "%d messages", count);
+  gst_buffer_unref (grey);
+  gst_element_set_bus (restore, NULL);
+  gst_object_unref (restore);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* READY->PAUSED with this launch line's element must fail with an error whose text contains
+ * `expected`. */
+static void
+assert_start_error (const std::string & description, const std::string & expected)
+{
+  GError *error = NULL;
+  GstElement *element = gst_parse_launch (description.c_str (), &error);
+  fail_unless (element != NULL && error == NULL);
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (element, bus);
+  fail_unless (gst_element_set_state (element, GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE, "%s started",
+      description.c_str ());
+  GstMessage *message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL, "no error message for %s", description.c_str ());
+  GError *err = NULL;
+  gchar *debug = NULL;
+  gst_message_parse_error (message, &err, &debug);
+  const std::string text = std::string (err->message) + " " + (debug ? debug : "");
+  fail_unless (text.find (expected) != std::string::npos, "'%s' does not say '%s'", text.c_str (), expected.c_str ());
+  g_error_free (err);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_element_set_bus (element, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (element);
+}
+
+GST_START_TEST (test_bad_models_fail_with_an_error)
+{
+  const std::string dir = NEURALISP_TEST_DATA_DIR;
+  gchar *tmp = g_dir_make_tmp ("neuralisp-XXXXXX", NULL);
+  const std::string garbage = std::string (tmp) + "/garbage.pt";
+  std::ofstream (garbage) << "not a model";
+  for (const std::string & path : { std::string (tmp) + "/missing.pt", garbage, dir + "/identity.pt",
+          dir + "/trunk-and-heads.pt", dir + "/nan-output.pt" })
+    assert_start_error ("isprestore model-location=" + path, path);
+  /* Blind mode needs a model that estimates. */
+  assert_start_error ("isprestore mode=blind model-location=" + dir + "/shifting-restorer.pt", "estimate");
+  g_remove (garbage.c_str ());
+  g_rmdir (tmp);
+  g_free (tmp);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_out_of_range_values_are_refused)
+{
+  GstElement *element = gst_element_factory_make ("isprestore", NULL);
+  ASSERT_WARNING (g_object_set (element, "deblur", 1.5, NULL));
+  ASSERT_WARNING (g_object_set (element, "denoise", -0.1, NULL));
+  gdouble deblur, denoise;
+  g_object_get (element, "deblur", &deblur, "denoise", &denoise, NULL);
+  fail_unless_equals_float (deblur, 0.0);
+  fail_unless_equals_float (denoise, 0.0);
+  gst_object_unref (element);
+}
+GST_END_TEST;
+
+/* ---------------------------------------------------------------- the shipped model */
+
+/* A clean scene with what restoration must keep: smooth gradients, soft and hard edges, fine
+ * stripes and flat areas. */
+static GstBuffer *
+clean_scene (const GstVideoInfo * info)
+{
+  const int w = GST_VIDEO_INFO_WIDTH (info), h = GST_VIDEO_INFO_HEIGHT (info);
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (info), NULL);
+  GstVideoFrame frame;
+  gst_video_frame_map (&frame, info, buffer, GST_MAP_WRITE);
+  for (int y = 0; y < h; y++) {
+    guint8 *row = static_cast < guint8 * >(GST_VIDEO_FRAME_PLANE_DATA (&frame, 0)) +
+        y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
+    for (int x = 0; x < w; x++) {
+      const double dx = x - 0.3 * w, dy = y - 0.5 * h;
+      const bool disc = dx * dx + dy * dy < 0.06 * w * w;
+      const bool stripes = x > 0.6 * w && (x / 3) % 2 == 0 && y < 0.5 * h;
+      const double base[3] = { 60.0 + 120.0 * x / w, 90.0 + 80.0 * y / h, 150.0 - 60.0 * x / w };
+      for (int c = 0; c < 3; c++) {
+        double v = base[c];
+        if (disc)
+          v = 210.0 - 40.0 * c;
+        if (stripes)
+          v = 40.0 + 30.0 * c;
+        row[3 * x + c] = static_cast < guint8 > (std::clamp (v, 0.0, 255.0));
+      }
+    }
+  }
+  gst_video_frame_unmap (&frame);
+  return buffer;
+}
+
+/* PSNR against the clean scene of what `degrade ! isprestore` gives at each value of `task`. */
+static std::vector < double >
+psnr_over_steps (const char *degrade, const char *task, const std::vector < double >&steps)
+{
+  GstVideoInfo info;
+  gchar *description = g_strdup_printf ("ispdegrade %s seed=3 ! isprestore", degrade);
+  GstHarness *h = harness_for_video (description, GST_VIDEO_FORMAT_RGB, 192, 128, &info);
+  g_free (description);
+  GstElement *restore = gst_harness_find_element (h, "isprestore");
+  GstBuffer *clean = clean_scene (&info);
+  std::vector < double >psnr;
+  for (double value : steps) {
+    g_object_set (restore, task, value, NULL);
+    GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (clean));
+    psnr.push_back (psnr_rgb (&info, clean, out));
+    gst_buffer_unref (out);
+  }
+  gst_buffer_unref (clean);
+  gst_object_unref (restore);
+  gst_harness_teardown (h);
+  return psnr;
+}
+
+static void
+assert_rising (const char *degrade, const char *task, const std::vector < double >&steps, double min_gain)
+{
+  const std::vector < double >psnr = psnr_over_steps (degrade, task, steps);
+  std::string text;
+  for (size_t i = 0; i < psnr.size (); i++)
+    text += std::to_string (steps[i]) + ": " + std::to_string (psnr[i]) + " dB  ";
+  for (size_t i = 1; i < psnr.size (); i++)
+    fail_unless (psnr[i] > psnr[i - 1], "%s: raising %s did not remove more: %s", degrade, task, text.c_str ());
+  fail_unless (psnr.back () - psnr.front () >= min_gain, "%s: %s gains less than %.1f dB: %s", degrade, task,
+      min_gain, text.c_str ());
+}
+
+/* More of a task removes more of its degradation, at every step, and the full task gains at least
+ * an honest floor over the degraded input. */
+GST_START_TEST (test_denoise_is_monotonic)
+{
+  assert_rising ("noise=50", "denoise", { 0.0, 0.2, 0.4, 0.6, 0.8, 1.0 }, 8.0);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_deblur_is_monotonic)
+{
+  assert_rising ("blur=3", "deblur", { 0.0, 0.25, 0.5, 0.75 }, 1.0);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_dejpeg_is_monotonic)
+{
+  assert_rising ("jpeg-quality=10", "dejpeg", { 0.0, 0.25, 0.5, 0.75, 1.0 }, 1.0);
+}
+GST_END_TEST;
+
+static Suite *
+isprestore_suite (void)
+{
+  Suite *s = suite_create ("isprestore");
+  TCase *tc = tcase_create ("general");
+  tcase_set_timeout (tc, 300);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_every_format_round_trips);
+  tcase_add_test (tc, test_padded_input_strides);
+  tcase_add_test (tc, test_sizes_from_1x1_to_1080p);
+  tcase_add_test (tc, test_unsupported_caps_are_refused);
+  tcase_add_test (tc, test_zero_task_passes_frames_through);
+  tcase_add_test (tc, test_each_pad_gets_its_own_task);
+  tcase_add_test (tc, test_pad_properties_from_a_launch_line);
+  tcase_add_test (tc, test_controller_drives_a_pad);
+  tcase_add_test (tc, test_controller_drives_the_element);
+  tcase_add_test (tc, test_property_stress_from_another_thread);
+  tcase_add_test (tc, test_pads_come_and_go_while_playing);
+  tcase_add_test (tc, test_eos_and_flush);
+  tcase_add_test (tc, test_hundred_state_cycles);
+  tcase_add_test (tc, test_blind_mode_restarts_its_estimate_on_flush);
+  tcase_add_test (tc, test_blind_mode_posts_its_estimate);
+  tcase_add_test (tc, test_bad_models_fail_with_an_error);
+  tcase_add_test (tc, test_out_of_range_values_are_refused);
+  tcase_add_test (tc, test_denoise_is_monotonic);
+  tcase_add_test (tc, test_deblur_is_monotonic);
+  tcase_add_test (tc, test_dejpeg_is_monotonic);
+  return s;
+}
+
+GST_CHECK_MAIN (isprestore);
