@@ -143,6 +143,7 @@ struct _GstIspRestorePad
 {
   GstPad parent;
   neuralisp::RestoreTask task;  /* object lock */
+  gboolean released;            /* object lock; set before the pad is deactivated and removed */
 };
 
 G_DEFINE_TYPE (GstIspRestorePad, gst_isp_restore_pad, GST_TYPE_PAD);
@@ -197,6 +198,13 @@ pad_task (GstIspRestorePad * pad)
 {
   ObjectLock lock (pad);
   return pad->task;
+}
+
+static gboolean
+pad_released (GstIspRestorePad * pad)
+{
+  ObjectLock lock (pad);
+  return pad->released;
 }
 
 /* ---------------------------------------------------------------- the element */
@@ -598,8 +606,9 @@ gst_isp_restore_chain (GstPad *, GstObject * parent, GstBuffer * buffer)
     if (ret == GST_FLOW_OK) {
       GstFlowReturn r = gst_pad_push (o.pad, o.buffer ? o.buffer : gst_buffer_ref (buffer));
       o.buffer = nullptr;
-      /* A pad released while it pushed no longer speaks for the element. */
-      if (GST_OBJECT_PARENT (o.pad) == GST_OBJECT (self))
+      /* A pad released while it pushed (flushing, once deactivated) no longer speaks for the
+       * element. */
+      if (!pad_released (GST_ISP_RESTORE_PAD (o.pad)))
         results.push_back (r);
     }
     if (o.buffer)
@@ -676,6 +685,10 @@ gst_isp_restore_release_pad (GstElement * element, GstPad * pad)
   GstIspRestore *self = GST_ISP_RESTORE (element);
   GST_DEBUG_OBJECT (self, "releasing %" GST_PTR_FORMAT, pad);
   gst_object_ref (pad);
+  {
+    ObjectLock lock (pad);
+    GST_ISP_RESTORE_PAD (pad)->released = TRUE;
+  }
   gst_child_proxy_child_removed (GST_CHILD_PROXY (self), G_OBJECT (pad), GST_OBJECT_NAME (pad));
   gst_pad_set_active (pad, FALSE);
   gst_element_remove_pad (element, pad);

@@ -4,10 +4,10 @@ A restoration task is a vector t = l_in - l_gt of degradation levels in [0, 1]: 
 sigma / 4), noise (sigma / 50) and JPEG ((100 - quality) / 90), applied in that order (seed 000,
 chapter 2). The trunk is task-agnostic: it runs once per frame and its features serve every
 output. Each head is task-specific: it selects channels of its layers from the task vector (a
-small MLP gives per-channel gains and offsets, the soft form of TASNet's channel selection; at
-inference they fold into the convolution weights, so they cost nothing per pixel) and predicts
-the residual to the input, so t = 0 is the identity. The trunk holds most of the
-compute, so that M outputs cost far less than M passes.
+small MLP gives a positive gain per channel, the soft form of TASNet's channel selection; at
+inference the gains fold into the convolution weights, so they cost nothing per pixel) and
+predicts the residual to the input. The trunk holds most of the compute, so that M outputs cost
+far less than M passes.
 
 Like the denoiser, the network never convolves at full resolution: it takes and returns the frame
 pixel-unshuffled by 2 (12 channels at half resolution); stages at 1/2, 1/4 and 1/8 resolution.
@@ -43,8 +43,9 @@ def fold(weight: torch.Tensor, bias: Optional[torch.Tensor], gain: torch.Tensor)
 
 class TaskGains(nn.Module):
     """A positive gain per channel of each head layer from the task vector: channel selection.
-    Multiplicative only: a gain commutes with the ReLU after it (relu(a) * g = relu(a * g) for
-    g > 0), so it never kills a channel for good; additive offsets did, within 100 steps."""
+    Multiplicative only: a positive gain commutes with the ReLU after it (relu(a) * g =
+    relu(a * g)), so the task can dim a channel but never switch it off for every input, and it
+    folds into the weights exactly."""
 
     def __init__(self, widths: List[int], hidden: int = 64):
         super().__init__()
@@ -101,8 +102,7 @@ class Restorer(nn.Module):
         self.dec1 = conv(c1, c1)
         self.tail = conv(c1, 12)
         # He initialisation keeps the features' scale through the deep trunk: with PyTorch's
-        # default each layer shrank them about 2.5-fold, the bottom's came out 100x too small and
-        # training stalled at the identity.
+        # default each layer shrank them about 2.5-fold and the bottom's came out 100x too small.
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
@@ -119,23 +119,22 @@ class Restorer(nn.Module):
 
     @torch.jit.export
     def estimate(self, features: Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        # Detached: the estimator learns to read the trunk's features, never to change them
-        # (through Adam's normalised steps its small loss alone drove the features dead while
-        # the zero-initialised tail still passed no gradient to the trunk).
+        # Detached: the estimator learns to read the trunk's features, never to change them, so
+        # that the blind mode costs the manual mode nothing.
         return self.estimator(features[3].detach())
 
     def selected(self, weight: torch.Tensor, bias: Optional[torch.Tensor], x: torch.Tensor,
                  gain: torch.Tensor) -> torch.Tensor:
-        """relu(conv3x3(x) * gain + x): the task's channel selection on a residual layer. The
-        residual keeps the skip features flowing: without it a layer's ReLU went dead for every
-        channel within 150 steps and the head became the identity."""
+        """relu(conv3x3(x) * gain + x): the task's channel selection on a residual layer, so that
+        the trunk's skip features reach the tail whatever the task."""
         if gain.shape[0] == 1:
             # One task (inference): the gain folds into the layer's weights and bias, and the
             # residual into the kernel's centre, so selecting channels costs no pass over the
             # features.
             folded_weight, folded_bias = fold(weight, bias, gain)
             c = weight.shape[0]
-            identity = F.pad(torch.eye(c, device=weight.device).to(weight.dtype).view(c, c, 1, 1), [1, 1, 1, 1])  # no bf16 eye in 1.13
+            # (LibTorch 1.13 has no bfloat16 eye.)
+            identity = F.pad(torch.eye(c, device=weight.device).to(weight.dtype).view(c, c, 1, 1), [1, 1, 1, 1])
             return F.relu(F.conv2d(x, folded_weight + identity, folded_bias, padding=1))
         return F.relu(F.conv2d(x, weight, bias, padding=1) * gain + x)  # a batch of tasks (training)
 
@@ -178,27 +177,3 @@ def macs_per_pixel(model: Restorer) -> Tuple[float, float]:
                 head += macs
     return trunk, head
 
-
-def from_denoiser(model: Restorer, denoiser: dict) -> None:
-    """Starts the restorer from a trained ispdenoise `quality` network (same widths): its encoder
-    is the trunk, its decoder's first convolution per scale the head. Trunk layers the denoiser
-    lacks start as identities (Dirac kernels on non-negative features), and the denoiser's
-    noise-level input channels fold into the stem's bias at sigma 25, so the restorer starts as
-    a working denoiser instead of from noise."""
-    own = model.state_dict()
-    # The tail stays zero, so that training starts from the identity on the denoiser's features:
-    # the denoiser's own residual, without its level input and second 1/4-scale convolution,
-    # is wrong for most tasks and drove the features dead within 100 steps.
-    state = {k: v for k, v in denoiser.items() if k in own and own[k].shape == v.shape and not k.startswith("tail.")}
-    level = 25.0 / 255.0
-    state["stem.weight"] = denoiser["head.weight"][:, :12]
-    state["stem.bias"] = denoiser["head.bias"] + level * denoiser["head.weight"][:, 12:].sum(dim=(1, 2, 3))
-    for name in ("dec2", "dec1"):
-        state[f"{name}.weight"] = denoiser[f"{name}.0.weight"]
-        state[f"{name}.bias"] = denoiser[f"{name}.0.bias"]
-    for key, value in own.items():
-        if key not in state and key.endswith(".weight") and value.dim() == 4 and value.shape[0] == value.shape[1] \
-                and key.split(".")[0] in ("enc1", "enc2", "bottom"):
-            state[key] = torch.nn.init.dirac_(torch.empty_like(value))
-            state[key[:-len("weight")] + "bias"] = torch.zeros_like(own[key[:-len("weight")] + "bias"])
-    model.load_state_dict(state, strict=False)

@@ -7,11 +7,9 @@ degraded to l_gt (same noise realisation, scaled), and the network, told t = l_i
 to remove exactly that much. Degradations run in the camera's order: blur, noise, 8-bit
 quantisation, JPEG. Every step also teaches the level estimator the input's levels.
 
-Every --blind-every-th step trains the blind mode (the estimate as the task, the clean crop as
-the target) on three views of each crop: the task-scale degradations, a camera's (blur, shot and
-read noise in RAW through a demosaicking ISP, JPEG) and the clean crop itself. DiR's idea (seed
-002) in the form this residual network allows: differently degraded views of one image must map
-to one clean image.
+A share of the noise is a camera's (shot and read noise in RAW through a demosaicking ISP), on
+the same scale as white noise, so that manual and blind mode both meet it; blind mode is the
+estimate used as the task.
 
 Validation on McMaster (seeded per image): blur sigma 2, noise sigma 25, JPEG quality 20 and the
 chain blur 2 -> noise 25 -> JPEG 40, each with the exact task vector against the clean image,
@@ -56,25 +54,33 @@ def degrade(clean: torch.Tensor, levels: torch.Tensor, noise: torch.Tensor) -> t
 
 
 def sample_levels(batch: int, gen: torch.Generator, zero_probability: float):
-    """l_in per component: 0 with some probability, else uniform; l_gt = l_in * u with u = 0
-    (restore fully) half of the time, else uniform (restore partly)."""
+    """l_in per component: 0 with some probability, else uniform; and the share u of it the
+    target keeps (l_gt = l_in * u): 0 (restore fully) half of the time, else uniform."""
     l_in = torch.rand(batch, 3, generator=gen)
     l_in = l_in * (torch.rand(batch, 3, generator=gen) >= zero_probability).float()
     u = torch.rand(batch, 3, generator=gen) * (torch.rand(batch, 3, generator=gen) >= 0.5).float()
-    l_gt = l_in * u
-    return l_in, l_gt
+    return l_in, u
 
 
-def camera_degrade(clean: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """What an unknown camera delivers: a little blur, shot and read noise through a demosaicking
-    ISP (the denoiser's NERDS synthesis, sometimes with its JPEG), and a JPEG round trip."""
-    levels = torch.rand(clean.shape[0], 3, generator=gen)
-    levels = levels * (torch.rand(clean.shape[0], 3, generator=gen) >= 0.4).float()
-    levels[:, 1] = 0.0  # the noise comes from the camera synthesis
-    blurred = degrade(clean, levels * torch.tensor([0.5, 0.0, 0.0]), torch.zeros_like(clean))
-    noisy, _ = synth.camera_noise(blurred, gen, max_shot=0.03, jpeg_probability=0.2, correlated_probability=0.3,
+def sample_noise(clean: torch.Tensor, l_in: torch.Tensor, gen: torch.Generator, camera_share: float) -> torch.Tensor:
+    """Each sample's noise realisation in units of its level (degrade() scales it by the level):
+    white Gaussian, or for a share of the noisy samples a camera's: shot and read noise in RAW
+    carried through a demosaicking ISP (the denoiser's NERDS synthesis) on the blurred crop. The
+    camera noise is its whole difference from that crop, demosaicking artefacts included, and its
+    level (written into l_in) the white-noise sigma of the same energy, so that `denoise` and the
+    blind estimate keep one scale."""
+    noise = torch.randn(clean.shape, generator=gen)
+    camera = ((torch.rand(clean.shape[0], generator=gen) < camera_share) & (l_in[:, 1] > 0)).nonzero().flatten()
+    if len(camera) == 0:
+        return noise
+    blurred = torch.cat([synth.gaussian_blur(clean[i:i + 1], float(l_in[i, 0]) * net.MAX_BLUR_SIGMA) for i in camera])
+    noisy, _ = synth.camera_noise(blurred, gen, jpeg_probability=0.0, correlated_probability=0.3,
                                   chroma_suppressed_probability=0.5)
-    return synth.jpeg_round_trip(noisy, [jpeg_quality(float(l)) for l in levels[:, 2] * 0.7])
+    difference = noisy - blurred
+    level = (difference.std(dim=(1, 2, 3)) * 255.0 / net.MAX_NOISE_SIGMA).clamp(1e-3, 1.0)
+    l_in[camera, 1] = level
+    noise[camera] = difference / (level * net.MAX_NOISE_SIGMA / 255.0).view(-1, 1, 1, 1)
+    return noise
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -137,8 +143,9 @@ def network_precision(args):
 
 def task_loss(model, clean, gen, args):
     """Relative ground truth with the given task, and the estimator on the input's levels."""
-    l_in, l_gt = sample_levels(clean.shape[0], gen, args.zero_probability)
-    noise = torch.randn(clean.shape, generator=gen)
+    l_in, keep = sample_levels(clean.shape[0], gen, args.zero_probability)
+    noise = sample_noise(clean, l_in, gen, args.camera_share)
+    l_gt = l_in * keep
     degraded = degrade(clean, l_in, noise)
     target = degrade(clean, l_gt, noise)
     with network_precision(args):
@@ -149,30 +156,15 @@ def task_loss(model, clean, gen, args):
             args.estimator_weight * F.l1_loss(estimate, l_in))
 
 
-def blind_loss(model, clean, gen, args):
-    """The blind mode on a task-scale view, a camera view and the clean crop itself: each restored
-    with its estimated task to the clean crop, and the estimator on the task-scale view."""
-    n = clean.shape[0]
-    l_in = sample_levels(n, gen, args.zero_probability)[0]
-    views = torch.cat([degrade(clean, l_in, torch.randn(clean.shape, generator=gen)),
-                       camera_degrade(clean, gen), clean])
-    with network_precision(args):
-        features = model.trunk(F.pixel_unshuffle(views, 2))
-        estimate = model.estimate(features)
-        restored = model.head(features, estimate)
-    target = F.pixel_unshuffle(clean, 2).repeat(3, 1, 1, 1)
-    return F.l1_loss(restored.float(), target) + args.estimator_weight * F.l1_loss(estimate[:n], l_in)
-
-
 def main():
     parser = argparse.ArgumentParser()
     training.add_common_arguments(parser, net.CONFIGS, crop=128, lr=1e-3)
     parser.add_argument("--zero-probability", type=float, default=0.3,
                         help="chance that a degradation is absent from a sample's input")
     parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast for the forward and backward pass")
-    parser.add_argument("--blind-every", type=int, default=3, help="every n-th step trains the blind mode (0: none)")
+    parser.add_argument("--camera-share", type=float, default=0.3,
+                        help="share of the noisy samples whose noise is a camera's (RAW through an ISP)")
     parser.add_argument("--estimator-weight", type=float, default=0.1)
-    parser.add_argument("--init-denoiser", help="an ispdenoise quality checkpoint to start from (fresh runs)")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -183,8 +175,6 @@ def main():
     model = net.build(args.model)
     trunk, head = net.macs_per_pixel(model)
     print(f"MACs per pixel: trunk {trunk:.0f}, head {head:.0f}", flush=True)
-    if args.init_denoiser and not args.init and not os.path.exists(os.path.join(args.out, "checkpoint.pt")):
-        net.from_denoiser(model, torch.load(args.init_denoiser)["model"])
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     run = training.Run(args, model, optimizer, net.CONFIGS[args.model],
                        lambda: export(model, args.model, os.path.join(args.out, f"restore-{args.model}.pt")))
@@ -196,10 +186,7 @@ def main():
     while True:
         run.begin_step()
         clean = random_batch(train_images, args.batch, args.crop, rng)
-        if args.blind_every and run.step % args.blind_every == 0:
-            loss = blind_loss(model, clean[: args.batch // 2], gen, args)
-        else:
-            loss = task_loss(model, clean, gen, args)
+        loss = task_loss(model, clean, gen, args)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

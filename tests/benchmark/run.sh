@@ -18,10 +18,14 @@ $bench speed fast 1280 720 60
 $bench speed fast 1920 1080 30
 $bench speed quality 640 480 100
 $bench speed quality 1280 720 60
+restore_model="$(realpath build/models/restore/restore-fast.pt)"
+$bench restore-speed "$restore_model" 640 480 60
+$bench restore-speed "$restore_model" 1280 720 30
 if [ -d "$datasets/val/mcmaster18" ]; then
   for model in fast quality; do
     $bench quality "$model" "$datasets"
   done
+  $bench restore-quality "$restore_model" "$datasets"
 else
   echo "quality figures skipped: no datasets at $datasets"
 fi

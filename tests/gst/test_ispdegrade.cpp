@@ -9,10 +9,6 @@
 #include <gst/controller/gstinterpolationcontrolsource.h>
 #include <gst/video/video.h>
 
-static const char *const kFormats[] = {
-  "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB", "ABGR", "I420", "NV12", "YUY2",
-};
-
 GST_START_TEST (test_every_format_and_odd_sizes)
 {
   for (const char *format : kFormats) {

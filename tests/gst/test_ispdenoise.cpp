@@ -18,10 +18,6 @@
 #include <gst/controller/gstinterpolationcontrolsource.h>
 #include <gst/video/video.h>
 
-static const char *const kFormats[] = {
-  "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB", "ABGR", "I420", "NV12", "YUY2",
-};
-
 /* The harness plays the element as soon as it is created, so the model is given at parse time. */
 #define IDENTITY_DENOISER "ispdenoise model-location=" NEURALISP_TEST_DATA_DIR "/identity.pt"
 
@@ -29,87 +25,25 @@ static const char *const kFormats[] = {
  * format: this checks conversion, strides and alpha handling through real GstVideoFrames. */
 GST_START_TEST (test_every_format_round_trips_through_an_identity_model)
 {
-  for (const char *format : kFormats) {
-    GstVideoInfo info;
-    GstHarness *h = harness_for_video (IDENTITY_DENOISER, gst_video_format_from_string (format), 37, 23, &info);
-
-    GstBuffer *in = make_test_frame (&info, 11);
-    GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
-    fail_unless (out != NULL, "no output for %s", format);
-    const double diff = max_abs_difference (&info, in, out);
-    /* RGB formats are exact; YUV goes through RGB and back, so codes may move by rounding. */
-    fail_unless (diff <= (GST_VIDEO_INFO_IS_YUV (&info) ? 2.0 : 0.0), "%s changed by %f", format, diff);
-    gst_buffer_unref (in);
-    gst_buffer_unref (out);
-    gst_harness_teardown (h);
-  }
+  assert_every_format_round_trips (IDENTITY_DENOISER);
 }
 GST_END_TEST;
 
 GST_START_TEST (test_padded_input_strides)
 {
-  GstVideoInfo info;
-  GstHarness *h = harness_for_video (IDENTITY_DENOISER, GST_VIDEO_FORMAT_RGB, 33, 17, &info);
-
-  /* Rows of 33*3 = 99 bytes stored 128 bytes apart, described by a GstVideoMeta. */
-  const gsize stride = 128;
-  GstBuffer *in = gst_buffer_new_allocate (NULL, stride * 17, NULL);
-  GstMapInfo map;
-  gst_buffer_map (in, &map, GST_MAP_WRITE);
-  for (gsize i = 0; i < map.size; i++)
-    map.data[i] = static_cast < guint8 > ((i % stride) < 99 ? (i * 7) & 0xff : 0xEE);
-  gst_buffer_unmap (in, &map);
-  gsize offsets[GST_VIDEO_MAX_PLANES] = { 0 };
-  gint strides[GST_VIDEO_MAX_PLANES] = { static_cast < gint > (stride) };
-  gst_buffer_add_video_meta_full (in, GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_FORMAT_RGB, 33, 17, 1, offsets, strides);
-
-  GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
-  GstVideoFrame in_frame, out_frame;
-  GstVideoInfo padded = info;
-  padded.stride[0] = stride;
-  padded.size = stride * 17;
-  fail_unless (gst_video_frame_map (&in_frame, &padded, in, GST_MAP_READ));
-  fail_unless (gst_video_frame_map (&out_frame, &info, out, GST_MAP_READ));
-  for (int y = 0; y < 17; y++)
-    fail_unless (memcmp (static_cast < guint8 * >(GST_VIDEO_FRAME_PLANE_DATA (&in_frame, 0)) + y * stride,
-            static_cast < guint8 * >(GST_VIDEO_FRAME_PLANE_DATA (&out_frame, 0)) +
-            y * GST_VIDEO_FRAME_PLANE_STRIDE (&out_frame, 0), 99) == 0, "row %d differs", y);
-  gst_video_frame_unmap (&in_frame);
-  gst_video_frame_unmap (&out_frame);
-  gst_buffer_unref (in);
-  gst_buffer_unref (out);
-  gst_harness_teardown (h);
+  assert_padded_strides_are_read (IDENTITY_DENOISER, 0);
 }
 GST_END_TEST;
 
 GST_START_TEST (test_sizes_from_1x1_to_1080p)
 {
-  const int sizes[][2] = { {1, 1}, {3, 5}, {641, 481}, {1920, 1080} };
-  for (const char *format : { "RGB", "I420" }) {
-    for (const auto & size : sizes) {
-      GstVideoInfo info;
-      GstHarness *h = harness_for_video ("ispdenoise", gst_video_format_from_string (format), size[0], size[1], &info);
-      GstBuffer *out = gst_harness_push_and_pull (h, make_test_frame (&info, 3));
-      fail_unless (out != NULL);
-      fail_unless_equals_int (gst_buffer_get_size (out), GST_VIDEO_INFO_SIZE (&info));
-      gst_buffer_unref (out);
-      gst_harness_teardown (h);
-    }
-  }
+  assert_sizes_from_1x1_to_1080p ("ispdenoise");
 }
 GST_END_TEST;
 
 GST_START_TEST (test_unsupported_caps_are_refused)
 {
-  GstHarness *h = gst_harness_new ("ispdenoise");
-  gst_harness_play (h);
-  GstCaps *gray = gst_caps_from_string ("video/x-raw,format=GRAY8,width=8,height=8,framerate=30/1");
-  fail_if (gst_pad_query_accept_caps (h->srcpad->peer, gray));
-  GstCaps *audio = gst_caps_from_string ("audio/x-raw,format=S16LE,rate=48000,channels=2");
-  fail_if (gst_pad_query_accept_caps (h->srcpad->peer, audio));
-  gst_caps_unref (gray);
-  gst_caps_unref (audio);
-  gst_harness_teardown (h);
+  assert_unsupported_caps_are_refused ("ispdenoise");
 }
 GST_END_TEST;
 
@@ -202,28 +136,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_eos_and_flush)
 {
-  GstVideoInfo info;
-  GstHarness *h = harness_for_video ("ispdenoise", GST_VIDEO_FORMAT_NV12, 64, 48, &info);
-
-  GstBuffer *out = gst_harness_push_and_pull (h, make_test_frame (&info, 1));
-  gst_buffer_unref (out);
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
-  GstSegment segment;
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
-  out = gst_harness_push_and_pull (h, make_test_frame (&info, 2));
-  fail_unless (out != NULL);
-  gst_buffer_unref (out);
-  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  gboolean saw_eos = FALSE;
-  GstEvent *event;
-  while ((event = gst_harness_try_pull_event (h))) {
-    saw_eos |= GST_EVENT_TYPE (event) == GST_EVENT_EOS;
-    gst_event_unref (event);
-  }
-  fail_unless (saw_eos);
-  gst_harness_teardown (h);
+  assert_eos_and_flush ("ispdenoise");
 }
 GST_END_TEST;
 

@@ -19,10 +19,6 @@
 #include <gst/controller/gstinterpolationcontrolsource.h>
 #include <gst/video/video.h>
 
-static const char *const kFormats[] = {
-  "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB", "ABGR", "I420", "NV12", "YUY2",
-};
-
 /* Test models (tests/data/make_test_models.py): the head adds a tenth of the task's deblur value
  * to every pixel, so an output shows which task it got; the estimating one "estimates" every
  * level as the frame's mean brightness. */
@@ -51,91 +47,27 @@ mean_shift (const GstVideoInfo * info, GstBuffer * in, GstBuffer * out)
  * through conversion, the network and back: every format must come back as it went in. */
 GST_START_TEST (test_every_format_round_trips)
 {
-  for (const char *format : kFormats) {
-    GstVideoInfo info;
-    GstHarness *h = harness_for_video ("isprestore denoise=0.5 model-location=" SHIFTING_MODEL,
-        gst_video_format_from_string (format), 37, 23, &info);
-    GstBuffer *in = make_test_frame (&info, 11);
-    GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
-    fail_unless (out != NULL && out != in, "no restored output for %s", format);
-    const double diff = max_abs_difference (&info, in, out);
-    fail_unless (diff <= (GST_VIDEO_INFO_IS_YUV (&info) ? 2.0 : 0.0), "%s changed by %f", format, diff);
-    gst_buffer_unref (in);
-    gst_buffer_unref (out);
-    gst_harness_teardown (h);
-  }
+  assert_every_format_round_trips ("isprestore denoise=0.5 model-location=" SHIFTING_MODEL);
 }
 GST_END_TEST;
 
 GST_START_TEST (test_padded_input_strides)
 {
-  GstVideoInfo info;
-  GstHarness *h = harness_for_video ("isprestore deblur=0.5 model-location=" SHIFTING_MODEL, GST_VIDEO_FORMAT_RGB,
-      33, 17, &info);
-  const gsize stride = 128;
-  GstBuffer *in = gst_buffer_new_allocate (NULL, stride * 17, NULL);
-  GstMapInfo map;
-  gst_buffer_map (in, &map, GST_MAP_WRITE);
-  for (gsize i = 0; i < map.size; i++)
-    map.data[i] = static_cast < guint8 > ((i % stride) < 99 ? 60 + (i * 7) % 120 : 0xEE);
-  gst_buffer_unmap (in, &map);
-  gsize offsets[GST_VIDEO_MAX_PLANES] = { 0 };
-  gint strides[GST_VIDEO_MAX_PLANES] = { static_cast < gint > (stride) };
-  gst_buffer_add_video_meta_full (in, GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_FORMAT_RGB, 33, 17, 1, offsets, strides);
-
-  GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
-  GstVideoFrame in_frame, out_frame;
-  GstVideoInfo padded = info;
-  padded.stride[0] = stride;
-  padded.size = stride * 17;
-  fail_unless (gst_video_frame_map (&in_frame, &padded, in, GST_MAP_READ));
-  fail_unless (gst_video_frame_map (&out_frame, &info, out, GST_MAP_READ));
-  for (int y = 0; y < 17; y++)
-    for (int x = 0; x < 99; x++) {
-      const int a = static_cast < guint8 * >(GST_VIDEO_FRAME_PLANE_DATA (&in_frame, 0))[y * stride + x];
-      const int b = static_cast < guint8 * >(GST_VIDEO_FRAME_PLANE_DATA (&out_frame, 0))[y *
-          GST_VIDEO_FRAME_PLANE_STRIDE (&out_frame, 0) + x];
-      fail_unless (std::abs (b - a - static_cast < int >(std::lround (SHIFT (0.5)))) <= 1, "pixel %d,%d: %d -> %d",
-          x, y, a, b);
-    }
-  gst_video_frame_unmap (&in_frame);
-  gst_video_frame_unmap (&out_frame);
-  gst_buffer_unref (in);
-  gst_buffer_unref (out);
-  gst_harness_teardown (h);
+  assert_padded_strides_are_read ("isprestore deblur=0.5 model-location=" SHIFTING_MODEL,
+      static_cast < int >(std::lround (SHIFT (0.5))));
 }
 GST_END_TEST;
 
 /* The shipped model at odd and large sizes. */
 GST_START_TEST (test_sizes_from_1x1_to_1080p)
 {
-  const int sizes[][2] = { {1, 1}, {3, 5}, {641, 481}, {1920, 1080} };
-  for (const char *format : { "RGB", "I420" }) {
-    for (const auto & size : sizes) {
-      GstVideoInfo info;
-      GstHarness *h = harness_for_video ("isprestore deblur=0.2 denoise=0.3 dejpeg=0.4",
-          gst_video_format_from_string (format), size[0], size[1], &info);
-      GstBuffer *out = gst_harness_push_and_pull (h, make_test_frame (&info, 3));
-      fail_unless (out != NULL);
-      fail_unless_equals_int (gst_buffer_get_size (out), GST_VIDEO_INFO_SIZE (&info));
-      gst_buffer_unref (out);
-      gst_harness_teardown (h);
-    }
-  }
+  assert_sizes_from_1x1_to_1080p ("isprestore deblur=0.2 denoise=0.3 dejpeg=0.4");
 }
 GST_END_TEST;
 
 GST_START_TEST (test_unsupported_caps_are_refused)
 {
-  GstHarness *h = gst_harness_new ("isprestore");
-  gst_harness_play (h);
-  GstCaps *gray = gst_caps_from_string ("video/x-raw,format=GRAY8,width=8,height=8,framerate=30/1");
-  fail_if (gst_pad_query_accept_caps (h->srcpad->peer, gray));
-  GstCaps *audio = gst_caps_from_string ("audio/x-raw,format=S16LE,rate=48000,channels=2");
-  fail_if (gst_pad_query_accept_caps (h->srcpad->peer, audio));
-  gst_caps_unref (gray);
-  gst_caps_unref (audio);
-  gst_harness_teardown (h);
+  assert_unsupported_caps_are_refused ("isprestore");
 }
 GST_END_TEST;
 
@@ -407,27 +339,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_eos_and_flush)
 {
-  GstVideoInfo info;
-  GstHarness *h = harness_for_video ("isprestore denoise=0.5", GST_VIDEO_FORMAT_NV12, 64, 48, &info);
-  GstBuffer *out = gst_harness_push_and_pull (h, make_test_frame (&info, 1));
-  gst_buffer_unref (out);
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
-  GstSegment segment;
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
-  out = gst_harness_push_and_pull (h, make_test_frame (&info, 2));
-  fail_unless (out != NULL);
-  gst_buffer_unref (out);
-  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  gboolean saw_eos = FALSE;
-  GstEvent *event;
-  while ((event = gst_harness_try_pull_event (h))) {
-    saw_eos |= GST_EVENT_TYPE (event) == GST_EVENT_EOS;
-    gst_event_unref (event);
-  }
-  fail_unless (saw_eos);
-  gst_harness_teardown (h);
+  assert_eos_and_flush ("isprestore denoise=0.5");
 }
 GST_END_TEST;
 
@@ -461,11 +373,7 @@ GST_START_TEST (test_blind_mode_restarts_its_estimate_on_flush)
   const double shift_smoothed = mean_shift (&info, dark, smoothed);
   fail_unless (shift_smoothed > SHIFT (0.6) && shift_smoothed < SHIFT (0.8), "shift %f", shift_smoothed);
 
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
-  GstSegment segment;
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  flush_harness (h);
   GstBuffer *fresh = gst_harness_push_and_pull (h, gst_buffer_ref (dark));
   fail_unless (std::fabs (mean_shift (&info, dark, fresh) - SHIFT (0.2)) < 1.0, "after the flush: shift %f",
       mean_shift (&info, dark, fresh));
