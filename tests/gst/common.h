@@ -309,3 +309,22 @@ assert_eos_and_flush (const char *description)
   fail_unless (saw_eos);
   gst_harness_teardown (h);
 }
+
+/* Frames keep flowing while another thread runs `toggle` (given the element named `factory`
+ * inside `description`) and changes its properties as fast as it can. */
+static inline void
+assert_frames_flow_while (const char *description, const char *factory, GThreadFunc toggle)
+{
+  GstVideoInfo info;
+  GstHarness *h = harness_for_video (description, GST_VIDEO_FORMAT_RGB, 64, 48, &info);
+  GstElement *element = gst_harness_find_element (h, factory);
+  GThread *thread = g_thread_new ("toggle", toggle, element);
+  for (int i = 0; i < 30; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, make_test_frame (&info, i));
+    fail_unless (out != NULL);
+    gst_buffer_unref (out);
+  }
+  g_thread_join (thread);
+  gst_object_unref (element);
+  gst_harness_teardown (h);
+}
