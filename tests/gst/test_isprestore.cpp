@@ -468,6 +468,30 @@ GST_START_TEST (test_out_of_range_values_are_refused)
 }
 GST_END_TEST;
 
+/* In a live pipeline the element adds its processing time to the latency every source pad
+ * reports, and asks for a new latency when frames get slower. */
+GST_START_TEST (test_reports_processing_time_as_latency)
+{
+  GstVideoInfo info;
+  GstHarness *h = harness_for_video ("isprestore denoise=0.5", GST_VIDEO_FORMAT_RGB, 320, 240, &info);
+  GstElement *restore = gst_harness_find_element (h, "isprestore");
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (restore, bus);
+  gst_harness_set_upstream_latency (h, 10 * GST_MSECOND);
+  fail_unless_equals_uint64 (gst_harness_query_latency (h), 10 * GST_MSECOND);
+  for (int i = 0; i < 3; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, make_test_frame (&info, i)));
+  fail_unless (gst_harness_query_latency (h) > 10 * GST_MSECOND);
+  GstMessage *message = gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY);
+  fail_unless (message != NULL, "no latency message was posted");
+  gst_message_unref (message);
+  gst_element_set_bus (restore, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (restore);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* ---------------------------------------------------------------- the shipped model */
 
 /* A clean scene with what restoration must keep: smooth gradients, soft and hard edges, fine
@@ -582,6 +606,7 @@ isprestore_suite (void)
   tcase_add_test (tc, test_blind_mode_posts_its_estimate);
   tcase_add_test (tc, test_bad_models_fail_with_an_error);
   tcase_add_test (tc, test_out_of_range_values_are_refused);
+  tcase_add_test (tc, test_reports_processing_time_as_latency);
   tcase_add_test (tc, test_denoise_is_monotonic);
   tcase_add_test (tc, test_deblur_is_monotonic);
   tcase_add_test (tc, test_dejpeg_is_monotonic);
