@@ -97,28 +97,21 @@ enum
 };
 
 static void
-install_task_properties (GObjectClass * klass, guint first, const char *whose)
+install_task_properties (GObjectClass * klass, guint first)
 {
   const GParamFlags flags = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_CONTROLLABLE | GST_PARAM_MUTABLE_PLAYING);
-  gchar *blur = g_strdup_printf ("How much blur to remove from %s (Gaussian sigma / 4: 0.5 removes sigma 2)", whose);
-  gchar *noise = g_strdup_printf ("How much noise to remove from %s (sigma / 50 on the 0-255 scale: 0.5 removes "
-      "sigma 25)", whose);
-  gchar *jpeg = g_strdup_printf ("How much JPEG compression to remove from %s ((100 - quality) / 90: 0.67 undoes "
-      "quality 40)", whose);
-  /* Not static: GLib copies the blurbs. */
   g_object_class_install_property (klass, first + TASK_DEBLUR,
-      g_param_spec_double ("deblur", "Deblur", blur, 0.0, 1.0, DEFAULT_PROP_DEBLUR,
-          (GParamFlags) (flags & ~G_PARAM_STATIC_BLURB)));
+      g_param_spec_double ("deblur", "Deblur", "How much blur to remove (Gaussian sigma / 4: 0.5 removes sigma 2)",
+          0.0, 1.0, DEFAULT_PROP_DEBLUR, flags));
   g_object_class_install_property (klass, first + TASK_DENOISE,
-      g_param_spec_double ("denoise", "Denoise", noise, 0.0, 1.0, DEFAULT_PROP_DENOISE,
-          (GParamFlags) (flags & ~G_PARAM_STATIC_BLURB)));
+      g_param_spec_double ("denoise", "Denoise",
+          "How much noise to remove (sigma / 50 on the 0-255 scale: 0.5 removes sigma 25)", 0.0, 1.0,
+          DEFAULT_PROP_DENOISE, flags));
   g_object_class_install_property (klass, first + TASK_DEJPEG,
-      g_param_spec_double ("dejpeg", "Dejpeg", jpeg, 0.0, 1.0, DEFAULT_PROP_DEJPEG,
-          (GParamFlags) (flags & ~G_PARAM_STATIC_BLURB)));
-  g_free (blur);
-  g_free (noise);
-  g_free (jpeg);
+      g_param_spec_double ("dejpeg", "Dejpeg",
+          "How much JPEG compression to remove ((100 - quality) / 90: 0.67 undoes quality 40)", 0.0, 1.0,
+          DEFAULT_PROP_DEJPEG, flags));
 }
 
 static float *
@@ -184,7 +177,7 @@ gst_isp_restore_pad_class_init (GstIspRestorePadClass * klass)
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   gobject_class->set_property = gst_isp_restore_pad_set_property;
   gobject_class->get_property = gst_isp_restore_pad_get_property;
-  install_task_properties (gobject_class, PROP_PAD_TASK_FIRST, "this pad's frames");
+  install_task_properties (gobject_class, PROP_PAD_TASK_FIRST);
 }
 
 static void
@@ -487,16 +480,14 @@ collect_outputs (GstIspRestore * self, GstBuffer * buffer)
 
 /* Restores `input` into a new buffer for every output in `work`. */
 static GstFlowReturn
-restore_frame (GstIspRestore * self, GstBuffer * input, std::vector<Output *> & work)
+restore_frame (GstIspRestore * self, GstIspRestoreMode mode, GstBuffer * input, std::vector<Output *> & work)
 {
   GstIspRestorePrivate *priv = self->priv;
-  GstIspRestoreMode mode;
   gboolean post_messages;
   neuralisp::RuntimeSettings runtime;
   gboolean runtime_changed;
   {
     ObjectLock lock (self);
-    mode = priv->mode;
     post_messages = priv->post_messages;
     runtime_changed = priv->model_settings.take_runtime (&runtime);
   }
@@ -589,18 +580,19 @@ gst_isp_restore_chain (GstPad *, GstObject * parent, GstBuffer * buffer)
     reset_restorer (self, "discontinuity");
 
   std::vector<Output> outputs = collect_outputs (self, buffer);
-  gboolean blind;
+  GstIspRestoreMode mode;
   {
     ObjectLock lock (self);
-    blind = priv->mode == GST_ISP_RESTORE_MODE_BLIND;
+    mode = priv->mode;
   }
+  const gboolean blind = mode == GST_ISP_RESTORE_MODE_BLIND;
   /* Only linked pads that change the frame cost a head; the others pass the input on. */
   std::vector<Output *> work;
   for (Output & o:outputs)
     if (gst_pad_is_linked (o.pad) && (blind || !task_is_neutral (o.task)))
       work.push_back (&o);
 
-  GstFlowReturn ret = work.empty ()? GST_FLOW_OK : restore_frame (self, buffer, work);
+  GstFlowReturn ret = work.empty ()? GST_FLOW_OK : restore_frame (self, mode, buffer, work);
   std::vector<GstFlowReturn> results;
   for (Output & o:outputs) {
     if (ret == GST_FLOW_OK) {
@@ -736,7 +728,8 @@ gst_isp_restore_class_init (GstIspRestoreClass * klass)
   gobject_class->get_property = gst_isp_restore_get_property;
   gobject_class->finalize = gst_isp_restore_finalize;
 
-  install_task_properties (gobject_class, PROP_TASK_FIRST, "the src pad's frames");
+  /* The element's own task is its always `src` pad's (see set_property). */
+  install_task_properties (gobject_class, PROP_TASK_FIRST);
   g_object_class_install_property (gobject_class, PROP_MODE,
       g_param_spec_enum ("mode", "Mode", "Where the task comes from: the properties, or an estimate of each frame",
           GST_TYPE_ISP_RESTORE_MODE, DEFAULT_PROP_MODE,

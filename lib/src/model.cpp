@@ -131,9 +131,9 @@ bool parse_value(const std::string& text, bool is_input, ValueSpec* spec) {
       spec->channels = spec->shape[0];
       spec->shape.clear();
       return true;
-    // Inputs carry the defaults the probe feeds them; outputs carry none.
     case ValueKind::kScalar:
-      return spec->shape.empty() && spec->defaults.size() == (is_input ? 1u : 0u);
+      return is_input && spec->shape.empty() && spec->defaults.size() == 1;
+    // An input carries the defaults the probe feeds it; an output (estimated levels) carries none.
     case ValueKind::kVector:
       return spec->shape.size() == 1 &&
              spec->defaults.size() == (is_input ? static_cast<std::size_t>(spec->shape[0]) : 0u);
@@ -599,12 +599,10 @@ Status Model::Impl::call(const MethodSpec& method, const std::vector<Value>& inp
     if (t.scalar_type() != torch::kFloat32)
       return wrong("is " + std::string(c10::toString(t.scalar_type())) + ", not float32 (models convert their outputs back)");
     const auto broken = [&] { return wrong("holds NaN or infinite values: the model is broken for this input"); };
-    if (spec.kind == ValueKind::kTensor || spec.kind == ValueKind::kVector || spec.kind == ValueKind::kScalar) {
-      // A batch of one: [1, N] for a vector, [1] or [1, 1] for a scalar, [1, shape...] for a tensor.
+    if (spec.kind == ValueKind::kTensor || spec.kind == ValueKind::kVector) {
+      // A batch of one: [1, N] for a vector, [1, shape...] for a tensor.
       std::vector<std::int64_t> want{1};
-      if (spec.kind == ValueKind::kScalar && t.dim() == 1) want = {1};
-      else if (spec.kind == ValueKind::kScalar) want = {1, 1};
-      else want.insert(want.end(), spec.shape.begin(), spec.shape.end());
+      want.insert(want.end(), spec.shape.begin(), spec.shape.end());
       if (t.sizes() != c10::IntArrayRef(want)) return wrong("has shape " + c10::str(t.sizes()) + ", expected " + c10::str(want));
       t = t.to(torch::kCPU).contiguous();
       if (!sparse_values_finite(t)) return broken();

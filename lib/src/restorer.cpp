@@ -23,6 +23,14 @@ bool is_restorer(const ModelInfo& info) {
          head->outputs[0].kind == ValueKind::kImage && head->outputs[0].channels == 3 && head->outputs[0].scale == 1.0f;
 }
 
+// Whether the model can run blind: estimate(features) -> levels:vector/3.
+bool can_estimate(const ModelInfo& info) {
+  const MethodSpec* estimate = info.method("estimate");
+  return estimate && estimate->inputs.size() == 1 && estimate->inputs[0].kind == ValueKind::kFeatures &&
+         estimate->outputs.size() == 1 && estimate->outputs[0].kind == ValueKind::kVector &&
+         estimate->outputs[0].shape == std::vector<int>{3};
+}
+
 bool in_range(float v) { return v >= 0.0f && v <= 1.0f; }
 
 // The blind mode's estimate follows the frames with this weight per frame (a time constant of
@@ -40,6 +48,7 @@ struct Restorer::Impl {
   RuntimeSettings runtime;
   std::vector<RestoreTask> tasks;
   RestoreMode mode = RestoreMode::kManual;
+  bool can_estimate = false;
   bool has_estimate = false;
   RestoreTask estimate;
   std::vector<Value> levels;
@@ -65,6 +74,7 @@ Status Restorer::create(const RestorerOptions& options, std::unique_ptr<Restorer
                                                          impl->model->info().task +
                                                          "' model, not a restorer with trunk and head methods");
     impl->tasks.resize(1);
+    impl->can_estimate = can_estimate(impl->model->info());
     restorer.reset(new Restorer(std::move(impl)));
     restorer->configure(options.runtime);
     return Status::Ok();
@@ -82,14 +92,9 @@ Status Restorer::set_tasks(const std::vector<RestoreTask>& tasks) {
 }
 
 Status Restorer::set_mode(RestoreMode mode) {
-  if (mode == RestoreMode::kBlind) {
-    const MethodSpec* estimate = impl_->model->info().method("estimate");
-    if (!estimate || estimate->inputs.size() != 1 || estimate->inputs[0].kind != ValueKind::kFeatures ||
-        estimate->outputs.size() != 1 || estimate->outputs[0].kind != ValueKind::kVector ||
-        estimate->outputs[0].shape != std::vector<int>{3})
-      return Status::Error(ErrorCode::kInvalidArgument,
-                           "blind mode needs a model with an 'estimate' method (features -> levels:vector/3)");
-  }
+  if (mode == RestoreMode::kBlind && !impl_->can_estimate)
+    return Status::Error(ErrorCode::kInvalidArgument,
+                         "blind mode needs a model with an 'estimate' method (features -> levels:vector/3)");
   impl_->mode = mode;
   return Status::Ok();
 }
@@ -176,8 +181,14 @@ Status Restorer::restore(const FrameView& input, const std::vector<FrameView>& o
     }
     const Clock::time_point t1 = Clock::now();
     images.clear();
+    // Blind, every output has the same task: one head serves them all.
+    const bool blind = r.mode == RestoreMode::kBlind;
     for (std::size_t i = 0; i < r.tasks.size(); ++i) {
-      const RestoreTask& t = r.mode == RestoreMode::kBlind ? r.estimate : r.tasks[i];
+      if (blind && i > 0) {
+        images.push_back(images[0]);
+        continue;
+      }
+      const RestoreTask& t = blind ? r.estimate : r.tasks[i];
       s = r.model->run("head", {r.trunk[0], Value::of_vector({t.deblur, t.denoise, t.dejpeg})}, r.heads[i]);
       if (!s.ok()) return s;
       images.push_back(r.heads[i][0].image);
