@@ -15,6 +15,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "models", "denoise"))
 from export import metadata  # noqa: E402
 
+torch.manual_seed(0)  # the same files every time
+
 
 class HalfSizeOutput(nn.Module):
     """Declares itself a denoiser but returns a half-size image."""
@@ -165,3 +167,54 @@ torch.jit.save(torch.jit.script(EstimatingRestorer()), os.path.join(HERE, "estim
                _extra_files={"neuralisp.meta": ESTIMATING_RESTORER_META})
 heads = torch.jit.script(TrunkAndHeads())
 torch.jit.save(heads, os.path.join(HERE, "trunk-and-heads.pt"), _extra_files={"neuralisp.meta": TRUNK_AND_HEADS_META})
+
+# The Bayer path: the library's RAW mechanics (pattern mirroring, levels, colour transform) with
+# networks whose output is known. models/raw's modules are loaded under their own names: `net`
+# and `export` above are the denoiser's.
+import importlib.util  # noqa: E402
+
+
+def load_raw(name):
+    spec = importlib.util.spec_from_file_location(f"raw_{name}", os.path.join(HERE, "..", "..", "models", "raw", f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+raw_net = load_raw("net")
+denoise_net = sys.modules["net"]
+sys.modules["net"] = raw_net  # what models/raw/export.py imports
+raw_export = load_raw("export")
+sys.modules["net"] = denoise_net
+
+
+class GreyWorldRenderer(nn.Module):
+    """A RAW renderer with a bilinear demosaic and grey-world white balance (gains that make the
+    thumbnail's mean grey) and the identity colour matrix."""
+
+    def __init__(self):
+        super().__init__()
+        self.base = nn.Conv2d(4, 12, 3, padding=1, bias=False)
+        with torch.no_grad():
+            self.base.weight.copy_(raw_net.bilinear_demosaic_weight())
+
+    @torch.jit.export
+    def demosaic(self, mosaic: torch.Tensor) -> torch.Tensor:
+        return self.base(mosaic.to(self.base.weight.dtype)).float()
+
+    @torch.jit.export
+    def color(self, thumbnail: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        means = thumbnail.float().mean(dim=(2, 3)).clamp_min(1e-3)
+        matrix = torch.zeros(1, 3, 10)
+        matrix[0, 0, 0] = 1.0
+        matrix[0, 1, 1] = 1.0
+        matrix[0, 2, 2] = 1.0
+        return means[:, 1:2] / means, matrix
+
+    def forward(self, mosaic: torch.Tensor) -> torch.Tensor:
+        return self.demosaic(mosaic)
+
+
+raw_export.export_renderer(GreyWorldRenderer(), "grey-world", os.path.join(HERE, "grey-world-raw2rgb.pt"))
+# The reverse ISP untrained: its correction starts at zero, so it is the explicit inverse.
+raw_export.export_unprocessor(raw_net.Unprocessor(), "explicit", os.path.join(HERE, "explicit-rgb2raw.pt"))

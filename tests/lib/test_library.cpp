@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <random>
@@ -15,7 +16,9 @@
 #include <neuralisp/degrader.h>
 #include <neuralisp/denoiser.h>
 #include <neuralisp/image.h>
+#include <neuralisp/color.h>
 #include <neuralisp/model.h>
+#include <neuralisp/raw.h>
 #include <neuralisp/restorer.h>
 
 #include "tiling.h"
@@ -775,4 +778,221 @@ TEST(Degrader, HandlesTinyFramesAndRefusesBadValues) {
   DegradeParams bad;
   bad.camera_noise = 2.0f;
   EXPECT_EQ(degrader->set_params(bad).code(), ErrorCode::kInvalidArgument);
+}
+
+// --- The Bayer path ---
+
+TEST(ColorTransform, AppliesGainsMatrixQuadraticTermsAndTone) {
+  ColorTransform t;
+  t.gains = {2.0f, 1.0f, 0.5f};
+  t.matrix[3] = 1.0f;  // R' = r + r^2
+  t.matrix[19] = 0.1f;  // G' = g + 0.1
+  t.tone = {0.0f, 0.5f};  // halves everything
+  for (int unshuffle : {1, 2}) {
+    Image image;
+    ASSERT_TRUE(image.resize(1, 1, 3 * unshuffle * unshuffle).ok());
+    const int cells = unshuffle * unshuffle;
+    float* px = image.view().data;
+    for (int k = 0; k < cells; ++k) {
+      px[k] = 0.2f;
+      px[cells + k] = 0.4f + 0.1f * k;
+      px[2 * cells + k] = 0.6f;
+    }
+    ASSERT_TRUE(apply_color_transform(t, image.view(), unshuffle).ok());
+    for (int k = 0; k < cells; ++k) {
+      EXPECT_NEAR(px[k], 0.5f * (0.4f + 0.16f), 1e-5f);
+      EXPECT_NEAR(px[cells + k], 0.5f * (0.5f + 0.1f * k), 1e-5f);
+      EXPECT_NEAR(px[2 * cells + k], 0.5f * 0.3f, 1e-5f);
+    }
+  }
+  ColorTransform bad;
+  bad.gains[0] = NAN;
+  Image image;
+  ASSERT_TRUE(image.resize(2, 2, 3).ok());
+  EXPECT_FALSE(apply_color_transform(bad, image.view(), 1).ok());
+  EXPECT_FALSE(apply_color_transform(ColorTransform(), image.view(), 2).ok()) << "wrong layout";
+  EXPECT_TRUE(ColorTransform().is_identity());
+  EXPECT_FALSE(t.is_identity());
+}
+
+namespace {
+
+const BayerPattern kPatterns[] = {BayerPattern::kRGGB, BayerPattern::kBGGR, BayerPattern::kGRBG, BayerPattern::kGBRG};
+
+std::unique_ptr<RawRenderer> make_renderer(const RawRenderParams& params = {}, int tile_size = 0) {
+  std::unique_ptr<RawRenderer> renderer;
+  RawRendererOptions options;
+  options.model.path = model_path("grey-world-raw2rgb.pt");
+  options.runtime.tile_size = tile_size;
+  Status s = RawRenderer::create(options, renderer);
+  EXPECT_TRUE(s.ok()) << s.message();
+  s = renderer->set_params(params);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return renderer;
+}
+
+std::unique_ptr<RawSynthesizer> make_synthesizer(const RawSynthesizeParams& params = {}) {
+  std::unique_ptr<RawSynthesizer> synthesizer;
+  RawSynthesizerOptions options;
+  options.model.path = model_path("explicit-rgb2raw.pt");
+  Status s = RawSynthesizer::create(options, synthesizer);
+  EXPECT_TRUE(s.ok()) << s.message();
+  s = synthesizer->set_params(params);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return synthesizer;
+}
+
+// Four 32x32 patches in a row: red, green, blue, white.
+const std::uint8_t kPatches[4][3] = {{255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {255, 255, 255}};
+void paint_patches(const FrameView& f) {
+  for (int y = 0; y < f.height; ++y)
+    for (int x = 0; x < f.width; ++x) std::memcpy(f.planes[0] + y * f.strides[0] + 3 * x, kPatches[x / 32 % 4], 3);
+}
+
+// Neutral camera: what the mosaic holds is what comes out.
+RawRenderParams neutral_rendering() {
+  RawRenderParams p;
+  p.white_balance = {1, 1, 1};
+  p.color_matrix = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+  return p;
+}
+
+OwnedFrame bayer_frame(PixelFormat format, int width, int height, BayerPattern pattern, int bits) {
+  OwnedFrame f(format, width, height, 6);
+  f.view.bayer = pattern;
+  f.view.bayer_bits = bits;
+  return f;
+}
+
+}  // namespace
+
+// A chart of pure patches keeps its colours through RGB -> RAW and RAW -> RGB for every pattern,
+// and the RAW itself has each colour on the photosites the pattern says.
+TEST(Raw, EveryPatternIsHonouredInBothDirections) {
+  RawSynthesizeParams neutral_camera;
+  neutral_camera.white_balance = {1, 1, 1};
+  neutral_camera.color_matrix = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+  auto synthesizer = make_synthesizer(neutral_camera);
+  auto renderer = make_renderer(neutral_rendering());
+  OwnedFrame chart(PixelFormat::kRGB, 128, 32), back(PixelFormat::kRGB, 128, 32);
+  paint_patches(chart.view);
+  // Where the red photosite of a cell is, per pattern (x, y).
+  const int red_x[4] = {0, 1, 1, 0}, red_y[4] = {0, 1, 0, 1};
+  for (int p = 0; p < 4; ++p) {
+    for (PixelFormat format : {PixelFormat::kBayer8, PixelFormat::kBayer16}) {
+      OwnedFrame raw = bayer_frame(format, 128, 32, kPatterns[p], format == PixelFormat::kBayer8 ? 8 : 12);
+      Status s = synthesizer->process(chart.view, {raw.view});
+      ASSERT_TRUE(s.ok()) << s.message();
+      const auto code = [&](int x, int y) {
+        const std::uint8_t* row = raw.view.planes[0] + y * raw.view.strides[0];
+        return format == PixelFormat::kBayer8 ? row[x] : static_cast<int>(row[2 * x] | row[2 * x + 1] << 8);
+      };
+      const int white = format == PixelFormat::kBayer8 ? 255 : 4095;
+      // Inside the red patch (x 8..23) the red photosites are white, the others black.
+      EXPECT_EQ(code(8 + red_x[p], 8 + red_y[p]), white) << "pattern " << p;
+      EXPECT_EQ(code(8 + 1 - red_x[p], 8 + red_y[p]), 0) << "pattern " << p;
+      s = renderer->process(raw.view, {back.view});
+      ASSERT_TRUE(s.ok()) << s.message();
+      for (int patch = 0; patch < 4; ++patch)
+        for (int c = 0; c < 3; ++c)
+          EXPECT_NEAR(back.view.planes[0][16 * back.view.strides[0] + 3 * (32 * patch + 16) + c], kPatches[patch][c], 2)
+              << "pattern " << p << " patch " << patch << " channel " << c;
+    }
+  }
+}
+
+// The same scene as 8-bit and as 12-bit RAW renders to the same picture.
+TEST(Raw, TwelveBitsRenderLikeEightBits) {
+  auto synthesizer = make_synthesizer();
+  auto renderer = make_renderer();
+  OwnedFrame scene(PixelFormat::kRGB, 96, 64), from8(PixelFormat::kRGBx, 96, 64), from12(PixelFormat::kRGBx, 96, 64);
+  paint_scene(scene.view);
+  OwnedFrame raw8 = bayer_frame(PixelFormat::kBayer8, 96, 64, BayerPattern::kGRBG, 8);
+  OwnedFrame raw12 = bayer_frame(PixelFormat::kBayer16, 96, 64, BayerPattern::kGRBG, 12);
+  ASSERT_TRUE(synthesizer->process(scene.view, {raw8.view}).ok());
+  ASSERT_TRUE(synthesizer->process(scene.view, {raw12.view}).ok());
+  ASSERT_TRUE(renderer->process(raw8.view, {from8.view}).ok());
+  renderer->reset();
+  ASSERT_TRUE(renderer->process(raw12.view, {from12.view}).ok());
+  double difference = 0.0;
+  for (int y = 0; y < 64; ++y)
+    for (int x = 0; x < 96 * 4; ++x)
+      difference += std::abs(from8.view.planes[0][y * from8.view.strides[0] + x] -
+                             from12.view.planes[0][y * from12.view.strides[0] + x]);
+  EXPECT_LT(difference / (64 * 96 * 4), 2.0);
+}
+
+// RGB -> RAW -> RGB with the camera given to both sides gives the scene back.
+TEST(Raw, RoundTripWithTheCameraGivenKeepsTheScene) {
+  auto synthesizer = make_synthesizer();
+  RawRenderParams camera;
+  camera.white_balance = synthesizer->default_white_balance();
+  camera.color_matrix = synthesizer->default_color_matrix();
+  ASSERT_EQ(camera.white_balance.size(), 3u);
+  ASSERT_EQ(camera.color_matrix.size(), 9u);
+  for (int tile_size : {0, 48}) {
+    auto renderer = make_renderer(camera, tile_size);
+    OwnedFrame scene(PixelFormat::kRGB, 160, 96), back(PixelFormat::kRGB, 160, 96);
+    paint_scene(scene.view);
+    OwnedFrame raw = bayer_frame(PixelFormat::kBayer16, 160, 96, BayerPattern::kBGGR, 12);
+    ASSERT_TRUE(synthesizer->process(scene.view, {raw.view}).ok());
+    const Status s = renderer->process(raw.view, {back.view});
+    ASSERT_TRUE(s.ok()) << s.message();
+    EXPECT_LT(mean_abs_difference(scene.view, back.view), 3.0) << "tile " << tile_size;
+  }
+}
+
+// Auto white balance follows a change of light gradually and starts over after reset().
+TEST(Raw, AutoWhiteBalanceIsSmoothedAndReset) {
+  auto renderer = make_renderer();
+  OwnedFrame out(PixelFormat::kRGB, 64, 64);
+  const auto red_gain_after = [&](int red_code) {
+    OwnedFrame raw = bayer_frame(PixelFormat::kBayer8, 64, 64, BayerPattern::kRGGB, 8);
+    for (int y = 0; y < 64; ++y)
+      for (int x = 0; x < 64; ++x) raw.view.planes[0][y * raw.view.strides[0] + x] = (x % 2 == 0 && y % 2 == 0) ? red_code : 100;
+    EXPECT_TRUE(renderer->process(raw.view, {out.view}).ok());
+    const Statistics list = renderer->statistics();
+    return std::map<std::string, double>(list.begin(), list.end()).at("red-gain");
+  };
+  EXPECT_NEAR(red_gain_after(50), 2.0, 0.05) << "the first frame sets the estimate";
+  const double moved = red_gain_after(200);
+  EXPECT_GT(moved, 1.6);
+  EXPECT_LT(moved, 1.9) << "a change of light moves the estimate gradually";
+  renderer->reset();
+  EXPECT_NEAR(red_gain_after(200), 0.5, 0.05) << "after reset the next frame sets it";
+}
+
+TEST(Raw, RefusesOddSizesBadLevelsAndWrongUse) {
+  auto renderer = make_renderer();
+  auto synthesizer = make_synthesizer();
+  OwnedFrame rgb(PixelFormat::kRGB, 33, 32), raw = bayer_frame(PixelFormat::kBayer8, 33, 32, BayerPattern::kRGGB, 8);
+  Status s = renderer->process(raw.view, {rgb.view});
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("even"), std::string::npos) << s.message();
+  EXPECT_FALSE(synthesizer->process(rgb.view, {raw.view}).ok());
+
+  OwnedFrame rgb2(PixelFormat::kRGB, 32, 32), raw2 = bayer_frame(PixelFormat::kBayer16, 32, 32, BayerPattern::kRGGB, 10);
+  RawRenderParams p;
+  p.levels.white_level = 4095;  // above 10 bits
+  ASSERT_TRUE(renderer->set_params(p).ok());
+  s = renderer->process(raw2.view, {rgb2.view});
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("white"), std::string::npos) << s.message();
+  p.levels = {600.0f, 500.0f};
+  ASSERT_TRUE(renderer->set_params(p).ok());
+  EXPECT_FALSE(renderer->process(raw2.view, {rgb2.view}).ok()) << "black above white";
+  EXPECT_FALSE(renderer->set_params([] { RawRenderParams q; q.white_balance = {1, 0, 1}; return q; }()).ok());
+  EXPECT_FALSE(renderer->set_params([] { RawRenderParams q; q.color_matrix = {1, 2}; return q; }()).ok());
+  RawSynthesizeParams singular;
+  singular.color_matrix = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+  EXPECT_FALSE(synthesizer->set_params(singular).ok());
+  EXPECT_FALSE(renderer->process(rgb2.view, {rgb2.view}).ok()) << "RGB input";
+  EXPECT_FALSE(synthesizer->process(raw2.view, {raw2.view}).ok()) << "Bayer input";
+
+  std::unique_ptr<RawRenderer> wrong;
+  RawRendererOptions options;
+  options.model.path = model_path("shifting-restorer.pt");
+  s = RawRenderer::create(options, wrong);
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidModel);
+  EXPECT_NE(s.message().find("restore"), std::string::npos) << s.message();
 }
