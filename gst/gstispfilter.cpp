@@ -102,8 +102,8 @@ gst_isp_filter_stop (GstBaseTransform * trans)
   return TRUE;
 }
 
-static void
-reset_processor (GstIspFilter * self, const char *why)
+void
+gst_isp_filter_reset (GstIspFilter * self, const char *why)
 {
   GstIspFilterPrivate *priv = get_priv (self);
   if (!priv->processor)
@@ -116,14 +116,14 @@ static gboolean
 gst_isp_filter_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
-    reset_processor (GST_ISP_FILTER (trans), "flush");
+    gst_isp_filter_reset (GST_ISP_FILTER (trans), "flush");
   return GST_BASE_TRANSFORM_CLASS (gst_isp_filter_parent_class)->sink_event (trans, event);
 }
 
 static gboolean
 gst_isp_filter_set_info (GstVideoFilter * filter, GstCaps *, GstVideoInfo *, GstCaps *, GstVideoInfo *)
 {
-  reset_processor (GST_ISP_FILTER (filter), "new caps");
+  gst_isp_filter_reset (GST_ISP_FILTER (filter), "new caps");
   return TRUE;
 }
 
@@ -132,7 +132,7 @@ gst_isp_filter_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
 {
   GstIspFilter *self = GST_ISP_FILTER (trans);
   if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT))
-    reset_processor (self, "discontinuity");
+    gst_isp_filter_reset (self, "discontinuity");
   neuralisp_sync_controlled_properties (trans, buffer);
   gboolean neutral;
   {
@@ -151,18 +151,11 @@ gst_isp_filter_query (GstBaseTransform * trans, GstPadDirection direction, GstQu
       GST_BASE_TRANSFORM_SINK_PAD (trans), query);
 }
 
-static GstFlowReturn
-gst_isp_filter_transform_frame (GstVideoFilter * filter, GstVideoFrame * in_frame, GstVideoFrame * out_frame)
+GstFlowReturn
+gst_isp_filter_process (GstIspFilter * self, const neuralisp::FrameView & in, const neuralisp::FrameView & out)
 {
-  GstIspFilter *self = GST_ISP_FILTER (filter);
   GstIspFilterPrivate *priv = get_priv (self);
-  neuralisp::FrameView in, out;
   gboolean post_messages;
-
-  if (!neuralisp_frame_view_from_gst (in_frame, &in) || !neuralisp_frame_view_from_gst (out_frame, &out)) {
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL), ("unsupported video format"));
-    return GST_FLOW_NOT_NEGOTIATED;
-  }
   {
     ObjectLock lock (self);
     post_messages = priv->post_messages;
@@ -185,6 +178,19 @@ gst_isp_filter_transform_frame (GstVideoFilter * filter, GstVideoFrame * in_fram
   priv->timer.frame_done (GST_ELEMENT (self), started, post_messages,
       report ? processor.statistics () : neuralisp::Statistics ());
   return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_isp_filter_transform_frame (GstVideoFilter * filter, GstVideoFrame * in_frame, GstVideoFrame * out_frame)
+{
+  GstIspFilter *self = GST_ISP_FILTER (filter);
+  neuralisp::FrameView in, out;
+
+  if (!neuralisp_frame_view_from_gst (in_frame, &in) || !neuralisp_frame_view_from_gst (out_frame, &out)) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL), ("unsupported video format"));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  return gst_isp_filter_process (self, in, out);
 }
 
 static void

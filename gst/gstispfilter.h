@@ -37,4 +37,11 @@ struct _GstIspFilterClass
   gboolean (*take_runtime_settings) (GstIspFilter * filter, neuralisp::RuntimeSettings * settings);
 };
 
+/* For subclasses that map their own buffers (a Bayer side has no GstVideoInfo): processes one
+ * frame as transform_frame does (settings, timing, statistics, errors posted). */
+GstFlowReturn gst_isp_filter_process (GstIspFilter * filter, const neuralisp::FrameView & in,
+    const neuralisp::FrameView & out);
+/* Forgets the processor's state carried across frames (on new caps, flush, discontinuity). */
+void gst_isp_filter_reset (GstIspFilter * filter, const char *why);
+
 G_END_DECLS

@@ -3,7 +3,9 @@
 
 #include "gstispdegrade.h"
 #include "gstispdenoise.h"
+#include "gstispraw2rgb.h"
 #include "gstisprestore.h"
+#include "gstisprgb2raw.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -13,6 +15,8 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (ispdenoise, plugin);
   ret |= GST_ELEMENT_REGISTER (ispdegrade, plugin);
   ret |= GST_ELEMENT_REGISTER (isprestore, plugin);
+  ret |= GST_ELEMENT_REGISTER (ispraw2rgb, plugin);
+  ret |= GST_ELEMENT_REGISTER (isprgb2raw, plugin);
   return ret;
 }
 
