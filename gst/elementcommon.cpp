@@ -48,6 +48,9 @@ neuralisp_frame_view_from_gst (const GstVideoFrame * frame, neuralisp::FrameView
 void
 neuralisp_sync_controlled_properties (GstBaseTransform * trans, GstBuffer * buffer)
 {
+  /* Controllers run on stream time: a source with a byte segment (appsrc by default) has none. */
+  if (trans->segment.format != GST_FORMAT_TIME)
+    return;
   const GstClockTime stream_time = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME,
       GST_BUFFER_TIMESTAMP (buffer));
 

@@ -2,6 +2,7 @@
 /* Synthetic frames and pixel comparisons for the element tests. */
 #pragma once
 
+#include <gst/app/gstappsrc.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <string>
 #include <vector>
 
 /* Every format the elements accept. */
@@ -327,4 +329,94 @@ assert_frames_flow_while (const char *description, const char *factory, GThreadF
   g_thread_join (thread);
   gst_object_unref (element);
   gst_harness_teardown (h);
+}
+
+/* --- Bayer frames (video/x-bayer with bayer2rgb's row stride: rows padded to 4 samples) --- */
+
+/* Colour (0 R, 1 G, 2 B) of photosite (x, y) for a pattern name's first four letters. */
+static inline int
+bayer_colour (const char *pattern, int x, int y)
+{
+  const char c = pattern[(y % 2) * 2 + (x % 2)];
+  return c == 'r' ? 0 : c == 'g' ? 1 : 2;
+}
+
+static inline gsize
+bayer_stride (int width, int bits)
+{
+  return GST_ROUND_UP_4 (width) * (bits > 8 ? 2 : 1);
+}
+
+/* A Bayer buffer whose photosite (x, y) holds code(colour, x, y). */
+template < typename Code > static inline GstBuffer *
+make_bayer_frame (const char *pattern, int bits, int width, int height, Code code)
+{
+  const gsize stride = bayer_stride (width, bits);
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, stride * height, NULL);
+  GstMapInfo map;
+  gst_buffer_map (buffer, &map, GST_MAP_WRITE);
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++) {
+      const int v = code (bayer_colour (pattern, x, y), x, y);
+      if (bits > 8) {
+        map.data[y * stride + 2 * x] = v & 0xff;
+        map.data[y * stride + 2 * x + 1] = v >> 8;
+      } else {
+        map.data[y * stride + x] = static_cast < guint8 > (v);
+      }
+    }
+  gst_buffer_unmap (buffer, &map);
+  return buffer;
+}
+
+/* Photosite (x, y) of a Bayer buffer. */
+static inline int
+bayer_code (GstBuffer * buffer, int bits, int width, int x, int y)
+{
+  GstMapInfo map;
+  gst_buffer_map (buffer, &map, GST_MAP_READ);
+  const gsize i = y * bayer_stride (width, bits) + (bits > 8 ? 2 * x : x);
+  const int v = bits > 8 ? map.data[i] | map.data[i + 1] << 8 : map.data[i];
+  gst_buffer_unmap (buffer, &map);
+  return v;
+}
+
+/* The format name of a pattern at a bit depth as the Bayer caps spell it. */
+static inline std::string
+bayer_format (const char *pattern, int bits)
+{
+  return bits == 8 ? std::string (pattern) : std::string (pattern) + std::to_string (bits) + "le";
+}
+
+/* Runs `description` (which must contain an appsrc named src) with one buffer and returns the
+ * message text of the error it posts (empty if none). */
+static inline std::string
+error_of_pipeline (const char *description, GstBuffer * buffer)
+{
+  GstElement *pipeline = parse_pipeline (description);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  if (src) {
+    gst_app_src_push_buffer (GST_APP_SRC (src), buffer);
+    gst_app_src_end_of_stream (GST_APP_SRC (src));
+    gst_object_unref (src);
+  }
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *message = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  std::string text;
+  if (message && GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
+    GError *err;
+    gchar *debug;
+    gst_message_parse_error (message, &err, &debug);
+    text = std::string (err->message) + " | " + (debug ? debug : "");
+    g_error_free (err);
+    g_free (debug);
+  }
+  if (message)
+    gst_message_unref (message);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  return text;
 }
