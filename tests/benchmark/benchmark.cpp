@@ -9,6 +9,14 @@
  *   neuralisp-benchmark restore-speed MODEL_FILE WIDTH HEIGHT [FRAMES]
  *       the restorer (a shared trunk, a head per output) through libneuralisp: one output against
  *       three from the same trunk pass, and the ratio.
+ *   neuralisp-benchmark raw-speed RAW2RGB_FILE RGB2RAW_FILE WIDTH HEIGHT [FRAMES]
+ *       ispraw2rgb's renderer (8-bit RGGB in, RGBx out) and isprgb2raw's synthesizer (RGB in,
+ *       12-bit RAW out) through libneuralisp, beside OpenCV's bilinear demosaic; peak RSS.
+ *   neuralisp-benchmark raw-quality RAW2RGB_FILE RGB2RAW_FILE DATASETS_DIR
+ *       val/mcmaster18 with a 5-pixel border: demosaicking of clean sRGB mosaics beside OpenCV's
+ *       bilinear, VNG and edge-aware demosaics; joint denoise + demosaic of RAW with shot and read
+ *       noise at three levels beside bilinear demosaic + ispdenoise; the round trip sRGB -> RAW
+ *       -> sRGB with the camera given and estimated.
  *   neuralisp-benchmark quality MODEL DATASETS_DIR
  *       PSNR on val/mcmaster18 with AWGN seeded per image (sigma 15, 25, 50; blind and with the
  *       true sigma) and on real-noise/sidd-pairs, beside a bilateral filter tuned on the same
@@ -30,7 +38,9 @@
 #include <vector>
 
 #include <neuralisp/degrader.h>
+#include <neuralisp/color.h>
 #include <neuralisp/denoiser.h>
+#include <neuralisp/raw.h>
 #include <neuralisp/restorer.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -556,6 +566,203 @@ int restore_quality(const std::string& path, const std::string& datasets) {
   return 0;
 }
 
+
+// --- The Bayer path (issue 9) ---
+
+[[noreturn]] void fail(const neuralisp::Status& status) {
+  std::fprintf(stderr, "%s\n", status.message().c_str());
+  std::exit(1);
+}
+
+neuralisp::FrameView bayer_view(cv::Mat& mosaic, neuralisp::BayerPattern pattern, int bits) {
+  neuralisp::FrameView v;
+  v.format = mosaic.depth() == CV_8U ? neuralisp::PixelFormat::kBayer8 : neuralisp::PixelFormat::kBayer16;
+  v.width = mosaic.cols;
+  v.height = mosaic.rows;
+  v.planes[0] = mosaic.data;
+  v.strides[0] = static_cast<std::ptrdiff_t>(mosaic.step);
+  v.bayer = pattern;
+  v.bayer_bits = bits;
+  return v;
+}
+
+// The RGGB mosaic of an 8-bit RGB image (even size).
+cv::Mat rggb_of(const cv::Mat& rgb) {
+  cv::Mat mosaic(rgb.size(), CV_8UC1);
+  for (int y = 0; y < rgb.rows; ++y)
+    for (int x = 0; x < rgb.cols; ++x) mosaic.at<uchar>(y, x) = rgb.at<cv::Vec3b>(y, x)[(y % 2) + (x % 2)];
+  return mosaic;
+}
+
+cv::Mat even_crop(const cv::Mat& img) { return img(cv::Rect(0, 0, img.cols / 2 * 2, img.rows / 2 * 2)).clone(); }
+
+double psnr_border(const cv::Mat& a, const cv::Mat& b, int border = 5) {
+  const cv::Rect inner(border, border, a.cols - 2 * border, a.rows - 2 * border);
+  return psnr(a(inner), b(inner));
+}
+
+std::unique_ptr<neuralisp::RawRenderer> make_renderer(const std::string& path, const neuralisp::RawRenderParams& params) {
+  std::unique_ptr<neuralisp::RawRenderer> renderer;
+  neuralisp::RawRendererOptions options;
+  options.model.path = path;
+  neuralisp::Status status = neuralisp::RawRenderer::create(options, renderer);
+  if (status.ok()) status = renderer->set_params(params);
+  if (!status.ok()) fail(status);
+  return renderer;
+}
+
+std::unique_ptr<neuralisp::RawSynthesizer> make_synthesizer(const std::string& path) {
+  std::unique_ptr<neuralisp::RawSynthesizer> synthesizer;
+  neuralisp::RawSynthesizerOptions options;
+  options.model.path = path;
+  const neuralisp::Status status = neuralisp::RawSynthesizer::create(options, synthesizer);
+  if (!status.ok()) fail(status);
+  return synthesizer;
+}
+
+cv::Mat render(neuralisp::RawRenderer& renderer, cv::Mat& mosaic, int bits) {
+  cv::Mat out(mosaic.size(), CV_8UC3);
+  renderer.reset();
+  const neuralisp::Status status = renderer.process(bayer_view(mosaic, neuralisp::BayerPattern::kRGGB, bits), {view_of(out)});
+  if (!status.ok()) fail(status);
+  return out;
+}
+
+// OpenCV's names count the pattern from the second row and column: an RGGB sensor is "BG".
+cv::Mat opencv_demosaic(const cv::Mat& mosaic, int code) {
+  cv::Mat out;
+  cv::cvtColor(mosaic, out, code);
+  return out;
+}
+
+// Shot and read noise added to a 12-bit RGGB mosaic in linear units (the training's NERDS
+// levels: read variance follows shot as log_read = 2.18 log_shot + 1.2).
+cv::Mat add_raw_noise(const cv::Mat& mosaic12, double shot, int seed) {
+  const double read = std::exp(2.18 * std::log(shot) + 1.2);
+  cv::RNG rng(seed);
+  cv::Mat out(mosaic12.size(), CV_16UC1);
+  for (int y = 0; y < mosaic12.rows; ++y)
+    for (int x = 0; x < mosaic12.cols; ++x) {
+      const double v = mosaic12.at<ushort>(y, x) / 4095.0;
+      const double noisy = v + rng.gaussian(std::sqrt(v * shot + read));
+      out.at<ushort>(y, x) = static_cast<ushort>(std::clamp(noisy * 4095.0 + 0.5, 0.0, 4095.0));
+    }
+  return out;
+}
+
+int raw_quality(const std::string& raw2rgb, const std::string& rgb2raw, const std::string& datasets) {
+  std::printf("== RAW quality: %s, %s (native bf16: %s)\n", raw2rgb.c_str(), rgb2raw.c_str(),
+              neuralisp::cpu_has_native_bf16() ? "yes" : "no");
+  std::vector<cv::Mat> images = read_rgb(list_images(datasets + "/val/mcmaster18"));
+  for (cv::Mat& img : images) img = even_crop(img);
+  const double n = images.size();
+
+  // 1. Demosaicking clean sRGB mosaics (no colour processing: rendering=demosaic).
+  neuralisp::RawRenderParams demosaic_only;
+  demosaic_only.rendering = neuralisp::RawRendering::kDemosaic;
+  auto demosaicker = make_renderer(raw2rgb, demosaic_only);
+  double ours = 0, bilinear = 0, vng = 0, vng_aligned = 0, edge_aware = 0;
+  for (const cv::Mat& img : images) {
+    cv::Mat mosaic = rggb_of(img);
+    ours += psnr_border(render(*demosaicker, mosaic, 8), img);
+    bilinear += psnr_border(opencv_demosaic(mosaic, cv::COLOR_BayerBG2RGB), img);
+    edge_aware += psnr_border(opencv_demosaic(mosaic, cv::COLOR_BayerBG2RGB_EA), img);
+    const cv::Mat v = opencv_demosaic(mosaic, cv::COLOR_BayerBG2RGB_VNG);
+    vng += psnr_border(v, img);
+    // OpenCV 4.6's VNG output sits 2 rows off: also scored realigned, on the same inner window.
+    vng_aligned += psnr(v(cv::Rect(5, 3, img.cols - 10, img.rows - 10)), img(cv::Rect(5, 5, img.cols - 10, img.rows - 10)));
+  }
+  std::printf("  demosaic, clean sRGB mosaic (PSNR, 5-px border)\n");
+  std::printf("    ispraw2rgb rendering=demosaic  %.2f dB\n", ours / n);
+  std::printf("    OpenCV bilinear                %.2f dB\n", bilinear / n);
+  std::printf("    OpenCV edge-aware              %.2f dB\n", edge_aware / n);
+  std::printf("    OpenCV VNG                     %.2f dB as it comes, %.2f dB realigned by 2 rows\n", vng / n,
+              vng_aligned / n);
+
+  // 2 and 3: RAW made by the reverse ISP (its default camera, 12-bit RGGB), rendered back.
+  auto synthesizer = make_synthesizer(rgb2raw);
+  neuralisp::RawRenderParams camera;
+  camera.white_balance = synthesizer->default_white_balance();
+  camera.color_matrix = synthesizer->default_color_matrix();
+  auto given = make_renderer(raw2rgb, camera);
+  auto automatic = make_renderer(raw2rgb, {});
+  auto denoiser = make_denoiser("fast", neuralisp::Precision::kAuto);
+  neuralisp::ColorTransform isp;
+  std::copy(camera.white_balance.begin(), camera.white_balance.end(), isp.gains.begin());
+  isp.matrix.fill(0.0f);
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) isp.matrix[10 * r + c] = camera.color_matrix[3 * r + c];
+  isp.tone = neuralisp::camera_tone_curve();
+  const double shots[] = {1e-3, 4e-3, 1e-2};
+  double round_given = 0, round_auto = 0, noisy_ours[3] = {0, 0, 0}, noisy_classic[3] = {0, 0, 0};
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    cv::Mat img = images[i].clone();
+    cv::Mat raw(img.size(), CV_16UC1);
+    neuralisp::Status status = synthesizer->process(view_of(img), {bayer_view(raw, neuralisp::BayerPattern::kRGGB, 12)});
+    if (!status.ok()) fail(status);
+    round_given += psnr_border(render(*given, raw, 12), images[i]);
+    round_auto += psnr_border(render(*automatic, raw, 12), images[i]);
+    for (int k = 0; k < 3; ++k) {
+      cv::Mat noisy = add_raw_noise(raw, shots[k], static_cast<int>(i));
+      noisy_ours[k] += psnr_border(render(*given, noisy, 12), images[i]);
+      // The classical path: bilinear demosaic, the same camera transform and tone, ispdenoise.
+      cv::Mat linear16 = opencv_demosaic(noisy, cv::COLOR_BayerBG2RGB), linear;
+      linear16.convertTo(linear, CV_32FC3, 1.0 / 4095.0);
+      const neuralisp::ImageView view{linear.ptr<float>(), linear.cols, linear.rows, 3, linear.cols * 3};
+      status = neuralisp::apply_color_transform(isp, view, 1);
+      if (!status.ok()) fail(status);
+      cv::Mat rendered;
+      linear.convertTo(rendered, CV_8UC3, 255.0);
+      noisy_classic[k] += psnr_border(denoise(*denoiser, rendered, -1.0f), images[i]);
+    }
+  }
+  std::printf("  joint denoise + demosaic, 12-bit RAW with shot + read noise, rendered with the camera given\n");
+  for (int k = 0; k < 3; ++k)
+    std::printf("    shot %.0e: ispraw2rgb %.2f dB | bilinear demosaic + ispdenoise fast (blind) %.2f dB\n", shots[k],
+                noisy_ours[k] / n, noisy_classic[k] / n);
+  std::printf("  round trip sRGB -> isprgb2raw (12-bit) -> ispraw2rgb: camera given %.2f dB, estimated %.2f dB\n",
+              round_given / n, round_auto / n);
+  return 0;
+}
+
+int raw_speed(const std::string& raw2rgb, const std::string& rgb2raw, int width, int height, int frames) {
+  std::printf("== RAW %dx%d, %d frames, native bf16: %s\n", width, height, frames,
+              neuralisp::cpu_has_native_bf16() ? "yes" : "no");
+  const std::vector<cv::Mat> inputs = videotestsrc_frames(width, height, 8);
+  auto renderer = make_renderer(raw2rgb, {});
+  auto synthesizer = make_synthesizer(rgb2raw);
+  std::vector<cv::Mat> mosaics;
+  for (const cv::Mat& f : inputs) mosaics.push_back(rggb_of(f));
+  cv::Mat rgbx(height, width, CV_8UC4), raw(height, width, CV_16UC1);
+  Timings render_t, synth_t, bilinear_t;
+  for (int i = 0; i < kWarmupFrames + frames; ++i) {
+    cv::Mat& mosaic = mosaics[i % mosaics.size()];
+    cv::Mat frame = inputs[i % inputs.size()];
+    neuralisp::FrameView out = view_of(rgbx);
+    out.format = neuralisp::PixelFormat::kRGBx;
+    auto t = Clock::now();
+    neuralisp::Status status = renderer->process(bayer_view(mosaic, neuralisp::BayerPattern::kRGGB, 8), {out});
+    const double render_ms = ms_since(t);
+    t = Clock::now();
+    if (status.ok()) status = synthesizer->process(view_of(frame), {bayer_view(raw, neuralisp::BayerPattern::kRGGB, 12)});
+    const double synth_ms = ms_since(t);
+    if (!status.ok()) fail(status);
+    t = Clock::now();
+    cv::Mat bilinear = opencv_demosaic(mosaic, cv::COLOR_BayerBG2RGB);
+    const double bilinear_ms = ms_since(t);
+    if (i < kWarmupFrames) continue;
+    render_t.ms.push_back(render_ms);
+    synth_t.ms.push_back(synth_ms);
+    bilinear_t.ms.push_back(bilinear_ms);
+  }
+  render_t.report("ispraw2rgb (RGGB 8-bit -> RGBx):");
+  std::printf("  %-38s %.1f fps\n", "", 1000.0 / render_t.p50());
+  synth_t.report("isprgb2raw (RGB -> RGGB 12-bit):");
+  std::printf("  %-38s %.1f fps\n", "", 1000.0 / synth_t.p50());
+  bilinear_t.report("OpenCV bilinear demosaic:");
+  std::printf("  peak RSS %.0f MB\n", peak_rss_mb());
+  return 0;
+}
 }  // namespace
 
 // One output against three from one trunk pass (issue 8: three must cost < 1.6x one).
@@ -614,11 +821,15 @@ int main(int argc, char** argv) {
     return speed(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), argc > 5 ? std::atoi(argv[5]) : 100);
   if (mode == "quality" && argc >= 4) return quality(argv[2], argv[3]);
   if (mode == "restore-quality" && argc >= 4) return restore_quality(argv[2], argv[3]);
+  if (mode == "raw-quality" && argc >= 5) return raw_quality(argv[2], argv[3], argv[4]);
+  if (mode == "raw-speed" && argc >= 6)
+    return raw_speed(argv[2], argv[3], std::atoi(argv[4]), std::atoi(argv[5]), argc > 6 ? std::atoi(argv[6]) : 50);
   if (mode == "restore-speed" && argc >= 5)
     return restore_speed(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), argc > 5 ? std::atoi(argv[5]) : 50);
   std::fprintf(stderr,
                "usage: %s speed MODEL WIDTH HEIGHT [FRAMES] | quality MODEL DATASETS_DIR | "
                "restore-speed MODEL_FILE WIDTH HEIGHT [FRAMES]\n"
-               "       %s restore-quality MODEL_FILE DATASETS_DIR\n", argv[0], argv[0]);
+               "       %s restore-quality MODEL_FILE DATASETS_DIR | raw-quality RAW2RGB RGB2RAW DATASETS_DIR |\n"
+               "       raw-speed RAW2RGB RGB2RAW WIDTH HEIGHT [FRAMES]\n", argv[0], argv[0]);
   return 2;
 }
