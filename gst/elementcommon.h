@@ -10,6 +10,13 @@
 /* Caps every RGB/YUV element of the plugin accepts: the layouts USB cameras and decoders give. */
 #define NEURALISP_VIDEO_CAPS GST_VIDEO_CAPS_MAKE ("{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR, I420, NV12, YUY2 }")
 
+/* Caps of a Bayer pad: the stock names (bayer2rgb, v4l2src): 8-bit `rggb`, `bggr`, `grbg`, `gbrg`
+ * and 16-bit little-endian samples holding 10 to 16 bits, `rggb10le` ... `gbrg16le`. */
+#define NEURALISP_BAYER_CAPS "video/x-bayer, format = (string) { rggb, bggr, grbg, gbrg, " \
+    "rggb10le, bggr10le, grbg10le, gbrg10le, rggb12le, bggr12le, grbg12le, gbrg12le, " \
+    "rggb14le, bggr14le, grbg14le, gbrg14le, rggb16le, bggr16le, grbg16le, gbrg16le }, " \
+    "width = (int) [ 1, MAX ], height = (int) [ 1, MAX ], framerate = (fraction) [ 0/1, MAX ]"
+
 /* Element metadata key for an example launch line: gst-inspect-1.0 prints every key. */
 #define NEURALISP_METADATA_EXAMPLE "Example"
 

@@ -16,12 +16,28 @@
 
 G_BEGIN_DECLS
 
+/* What the pads carry. GStreamer 1.22 has no GstVideoFormat for Bayer, so for a video/x-bayer pad
+ * the base does what GstVideoFilter does for video/x-raw: caps, even sizes (refused at
+ * negotiation with a message), bayer2rgb's row stride, buffer sizes and the frame views. */
+typedef enum
+{
+  GST_ISP_FILTER_PADS_VIDEO,           /* video/x-raw in and out */
+  GST_ISP_FILTER_PADS_BAYER_IN,        /* video/x-bayer in, video/x-raw out */
+  GST_ISP_FILTER_PADS_BAYER_OUT,       /* video/x-raw in, video/x-bayer out */
+  GST_ISP_FILTER_PADS_SAME,            /* the same caps in and out, video/x-raw or video/x-bayer */
+} GstIspFilterPads;
+
 #define GST_TYPE_ISP_FILTER (gst_isp_filter_get_type ())
 G_DECLARE_DERIVABLE_TYPE (GstIspFilter, gst_isp_filter, GST, ISP_FILTER, GstVideoFilter)
 
 struct _GstIspFilterClass
 {
   GstVideoFilterClass parent_class;
+
+  GstIspFilterPads pads;
+  /* With Bayer pads: the significant bits of a sample the bit-depth property gives (0 = the
+   * format's). Called with the object lock held. */
+  guint (*bayer_bit_depth) (GstIspFilter * filter);
 
   /* Creates the processor at READY->PAUSED. On failure it posts an error naming the cause and
    * returns FALSE. */

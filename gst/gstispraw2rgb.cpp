@@ -140,16 +140,16 @@ static neuralisp::Status
 gst_isp_raw2rgb_prepare (GstIspFilter * filter, neuralisp::Processor & processor)
 {
   GstIspRaw2Rgb *self = GST_ISP_RAW2RGB (filter);
-  const IspSensorSettings sensor = gst_isp_bayer_filter_sensor_settings (GST_ISP_BAYER_FILTER (self));
+  const IspCamera camera = gst_isp_bayer_filter_camera (GST_ISP_BAYER_FILTER (self));
   neuralisp::RawRenderParams params;
   {
     ObjectLock lock (self);
     params.rendering = self->rendering == GST_ISP_RAW_RENDERING_DEMOSAIC ?
         neuralisp::RawRendering::kDemosaic : neuralisp::RawRendering::kFull;
   }
-  params.levels = sensor.levels;
-  params.white_balance = sensor.white_balance;
-  params.color_matrix = sensor.color_matrix;
+  params.levels = camera.levels;
+  params.white_balance = camera.white_balance;
+  params.color_matrix = camera.color_matrix;
   return static_cast < neuralisp::RawRenderer & >(processor).set_params (params);
 }
 
@@ -160,7 +160,6 @@ gst_isp_raw2rgb_class_init (GstIspRaw2RgbClass * klass)
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstIspFilterClass *filter_class = GST_ISP_FILTER_CLASS (klass);
   GstIspModelFilterClass *model_filter_class = GST_ISP_MODEL_FILTER_CLASS (klass);
-  GstIspBayerFilterClass *bayer_class = GST_ISP_BAYER_FILTER_CLASS (klass);
 
   gobject_class->set_property = gst_isp_raw2rgb_set_property;
   gobject_class->get_property = gst_isp_raw2rgb_get_property;
@@ -178,7 +177,7 @@ gst_isp_raw2rgb_class_init (GstIspRaw2RgbClass * klass)
   gst_element_class_add_static_metadata (element_class, NEURALISP_METADATA_EXAMPLE,
       "gst-launch-1.0 v4l2src ! video/x-bayer,format=rggb ! ispraw2rgb ! videoconvert ! autovideosink");
 
-  bayer_class->bayer_pad = GST_PAD_SINK;
+  filter_class->pads = GST_ISP_FILTER_PADS_BAYER_IN;
   model_filter_class->default_model = gst_isp_raw2rgb_default_model;
   model_filter_class->create = gst_isp_raw2rgb_create;
   filter_class->prepare = gst_isp_raw2rgb_prepare;

@@ -67,11 +67,11 @@ gst_isp_rgb2raw_create (GstIspModelFilter *, const neuralisp::ModelOptions & opt
 static neuralisp::Status
 gst_isp_rgb2raw_prepare (GstIspFilter * filter, neuralisp::Processor & processor)
 {
-  const IspSensorSettings sensor = gst_isp_bayer_filter_sensor_settings (GST_ISP_BAYER_FILTER (filter));
+  const IspCamera camera = gst_isp_bayer_filter_camera (GST_ISP_BAYER_FILTER (filter));
   neuralisp::RawSynthesizeParams params;
-  params.levels = sensor.levels;
-  params.white_balance = sensor.white_balance;
-  params.color_matrix = sensor.color_matrix;
+  params.levels = camera.levels;
+  params.white_balance = camera.white_balance;
+  params.color_matrix = camera.color_matrix;
   return static_cast < neuralisp::RawSynthesizer & >(processor).set_params (params);
 }
 
@@ -81,7 +81,6 @@ gst_isp_rgb2raw_class_init (GstIspRgb2RawClass * klass)
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstIspFilterClass *filter_class = GST_ISP_FILTER_CLASS (klass);
   GstIspModelFilterClass *model_filter_class = GST_ISP_MODEL_FILTER_CLASS (klass);
-  GstIspBayerFilterClass *bayer_class = GST_ISP_BAYER_FILTER_CLASS (klass);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -92,7 +91,7 @@ gst_isp_rgb2raw_class_init (GstIspRgb2RawClass * klass)
       "gst-launch-1.0 videotestsrc ! isprgb2raw ! video/x-bayer,format=grbg ! ispraw2rgb ! videoconvert ! "
       "autovideosink");
 
-  bayer_class->bayer_pad = GST_PAD_SRC;
+  filter_class->pads = GST_ISP_FILTER_PADS_BAYER_OUT;
   model_filter_class->default_model = gst_isp_rgb2raw_default_model;
   model_filter_class->create = gst_isp_rgb2raw_create;
   filter_class->prepare = gst_isp_rgb2raw_prepare;
