@@ -10,9 +10,17 @@
  * The noise of the n-th frame after start depends only on `seed` and n. With every degradation
  * off (the defaults) frames pass through untouched.
  *
- * ## Example launch line
+ * Bayer frames (`video/x-bayer`, the formats ispraw2rgb takes) are RAW already: `camera-noise`
+ * adds shot and read noise to each photosite in linear units between `black-level` and
+ * `white-level` (NERDS-style synthesis as one pipeline, with isprgb2raw before and ispraw2rgb
+ * after), and `noise` adds Gaussian noise on a 0-255 scale of that range. `blur` and
+ * `jpeg-quality` apply to RGB frames only.
+ *
+ * ## Example launch lines
  * |[
  * gst-launch-1.0 videotestsrc ! ispdegrade noise=25 jpeg-quality=60 ! videoconvert ! autovideosink
+ * gst-launch-1.0 videotestsrc ! isprgb2raw ! video/x-bayer,format=rggb12le ! ispdegrade camera-noise=0.6 ! \
+ *     ispraw2rgb ! videoconvert ! autovideosink
  * ]|
  */
 #include "gstispdegrade.h"
@@ -20,6 +28,7 @@
 #include <neuralisp/degrader.h>
 
 #include "elementcommon.h"
+#include "ispsensorsettings.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_isp_degrade_debug);
 #define GST_CAT_DEFAULT gst_isp_degrade_debug
@@ -31,9 +40,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_isp_degrade_debug);
 #define DEFAULT_PROP_SEED 0
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (NEURALISP_VIDEO_CAPS));
+    GST_STATIC_CAPS (NEURALISP_VIDEO_CAPS "; " NEURALISP_BAYER_CAPS));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (NEURALISP_VIDEO_CAPS));
+    GST_STATIC_CAPS (NEURALISP_VIDEO_CAPS "; " NEURALISP_BAYER_CAPS));
 
 enum
 {
@@ -43,11 +52,13 @@ enum
   PROP_BLUR,
   PROP_JPEG_QUALITY,
   PROP_SEED,
+  PROP_SENSOR_FIRST,
 };
 
 struct GstIspDegradePrivate
 {
   neuralisp::DegradeParams params;  /* guarded by the object lock */
+  IspSensorSettings sensor { PROP_SENSOR_FIRST };  /* object lock */
   guint64 frames_seen = 0;          /* streaming thread: frames since start, passed through or not */
   guint64 frame_number = 0;         /* streaming thread: the current frame's index, for reproducible noise */
 };
@@ -86,7 +97,8 @@ gst_isp_degrade_set_property (GObject * object, guint prop_id, const GValue * va
       p.seed = g_value_get_uint64 (value);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!self->priv->sensor.set_property (prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
 }
@@ -115,7 +127,8 @@ gst_isp_degrade_get_property (GObject * object, guint prop_id, GValue * value, G
       g_value_set_uint64 (value, p.seed);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!self->priv->sensor.get_property (prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
 }
@@ -165,10 +178,17 @@ gst_isp_degrade_prepare (GstIspFilter * filter, neuralisp::Processor & processor
   {
     ObjectLock lock (filter);
     params = priv->params;
+    params.levels = priv->sensor.levels ();
   }
   auto & degrader = static_cast < neuralisp::Degrader & >(processor);
   degrader.set_frame_number (priv->frame_number);
   return degrader.set_params (params);
+}
+
+static guint
+gst_isp_degrade_bayer_bit_depth (GstIspFilter * filter)
+{
+  return GST_ISP_DEGRADE (filter)->priv->sensor.bit_depth ();
 }
 
 static void
@@ -208,6 +228,7 @@ gst_isp_degrade_class_init (GstIspDegradeClass * klass)
   g_object_class_install_property (gobject_class, PROP_SEED,
       g_param_spec_uint64 ("seed", "Seed", "Seed of the noise; frame n after start always gets the same noise",
           0, G_MAXUINT64, DEFAULT_PROP_SEED, live));
+  IspSensorSettings::install_properties (gobject_class, PROP_SENSOR_FIRST);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -219,6 +240,8 @@ gst_isp_degrade_class_init (GstIspDegradeClass * klass)
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_isp_degrade_start);
   trans_class->before_transform = GST_DEBUG_FUNCPTR (gst_isp_degrade_before_transform);
+  filter_class->pads = GST_ISP_FILTER_PADS_SAME;
+  filter_class->bayer_bit_depth = GST_DEBUG_FUNCPTR (gst_isp_degrade_bayer_bit_depth);
   filter_class->create_processor = GST_DEBUG_FUNCPTR (gst_isp_degrade_create_processor);
   filter_class->is_neutral = GST_DEBUG_FUNCPTR (gst_isp_degrade_is_neutral);
   filter_class->prepare = GST_DEBUG_FUNCPTR (gst_isp_degrade_prepare);

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <string>
 #include <vector>
 
 #include "frame_checks.h"
@@ -177,9 +179,58 @@ void Degrader::set_frame_number(std::uint64_t frame_number) noexcept { impl_->fr
 void Degrader::reset() noexcept { impl_->frame_number = 0; }
 
 Status Degrader::process(const FrameView& input, const std::vector<FrameView>& outputs) {
+  if (input.format == PixelFormat::kBayer8 || input.format == PixelFormat::kBayer16) {
+    if (outputs.size() != 1 || outputs[0].format != input.format || outputs[0].width != input.width ||
+        outputs[0].height != input.height || outputs[0].bayer != input.bayer ||
+        outputs[0].bayer_bits != input.bayer_bits)
+      return Status::Error(ErrorCode::kInvalidArgument, "the degrader writes one frame of the input's Bayer format");
+    if (impl_->params.blur > 0.0f || impl_->params.jpeg_quality > 0)
+      return Status::Error(ErrorCode::kInvalidArgument,
+                           "blur and jpeg-quality apply to RGB frames; a Bayer frame takes camera-noise and noise");
+    return guarded("degrading a Bayer frame", [&] { return degrade_bayer(input, outputs[0]); });
+  }
   const Status status = check_rgb_frames(input, outputs, 1, "degrader");
   if (!status.ok()) return status;
   return guarded("degrading a frame", [&] { return degrade(input, outputs[0]); });
+}
+
+Status Degrader::degrade_bayer(const FrameView& input, const FrameView& output) {
+  const DegradeParams& p = impl_->params;
+  Status status = validate_frame(input);
+  if (status.ok()) status = validate_frame(output);
+  if (!status.ok()) return status;
+  const bool wide = input.format == PixelFormat::kBayer16;
+  const float maximum = static_cast<float>((1 << (wide ? input.bayer_bits : 8)) - 1);
+  const float black = p.levels.black_level < 0.0f ? 0.0f : p.levels.black_level;
+  const float white = p.levels.white_level < 0.0f ? maximum : p.levels.white_level;
+  if (!(black < white) || white > maximum)
+    return Status::Error(ErrorCode::kInvalidArgument, "black and white levels must satisfy 0 <= black < white <= " +
+                                                          std::to_string(static_cast<int>(maximum)));
+  float shot = 0.0f, read = 0.0f;
+  if (p.camera_noise > 0.0f) camera_noise_parameters(p.camera_noise, &shot, &read);
+  const float white_sigma = p.noise / 255.0f;
+  const float range = white - black;
+  cv::RNG rng(splitmix64(p.seed ^ splitmix64(impl_->frame_number)));
+  for (int y = 0; y < input.height; ++y) {
+    const std::uint8_t* in = input.planes[0] + y * input.strides[0];
+    std::uint8_t* out = output.planes[0] + y * output.strides[0];
+    for (int x = 0; x < input.width; ++x) {
+      std::uint16_t code16 = 0;
+      if (wide) std::memcpy(&code16, in + 2 * x, 2);
+      const float code = wide ? code16 : in[x];
+      float v = (code - black) / range;
+      if (p.camera_noise > 0.0f) v += static_cast<float>(rng.gaussian(1.0)) * std::sqrt(std::max(v, 0.0f) * shot + read);
+      if (p.noise > 0.0f) v += static_cast<float>(rng.gaussian(white_sigma));
+      const float noisy = std::clamp(black + v * range + 0.5f, 0.0f, maximum);
+      if (wide) {
+        const std::uint16_t written = static_cast<std::uint16_t>(noisy);
+        std::memcpy(out + 2 * x, &written, 2);
+      } else {
+        out[x] = static_cast<std::uint8_t>(noisy);
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 Status Degrader::degrade(const FrameView& input, const FrameView& output) {

@@ -525,21 +525,26 @@ int restore_quality(const std::string& path, const std::string& datasets) {
   auto denoiser = make_denoiser("fast", neuralisp::Precision::kAuto);
   struct Case {
     const char* name;
-    neuralisp::DegradeParams degradation;
+    float noise, camera_noise, blur;
+    int jpeg_quality;
     bool has_task;
     neuralisp::RestoreTask task;
   };
   const Case cases[] = {
-      {"blur sigma 2", {0.0f, 0.0f, 2.0f, 0, 0}, true, {0.5f, 0.0f, 0.0f}},
-      {"noise sigma 25", {25.0f, 0.0f, 0.0f, 0, 0}, true, {0.0f, 0.5f, 0.0f}},
-      {"JPEG quality 20", {0.0f, 0.0f, 0.0f, 20, 0}, true, {0.0f, 0.0f, 80.0f / 90.0f}},
-      {"chain blur 2, noise 25, JPEG 40", {25.0f, 0.0f, 2.0f, 40, 0}, true, {0.5f, 0.5f, 60.0f / 90.0f}},
-      {"camera noise 0.5, JPEG 60", {0.0f, 0.5f, 0.0f, 60, 0}, false, {}},
+      {"blur sigma 2", 0.0f, 0.0f, 2.0f, 0, true, {0.5f, 0.0f, 0.0f}},
+      {"noise sigma 25", 25.0f, 0.0f, 0.0f, 0, true, {0.0f, 0.5f, 0.0f}},
+      {"JPEG quality 20", 0.0f, 0.0f, 0.0f, 20, true, {0.0f, 0.0f, 80.0f / 90.0f}},
+      {"chain blur 2, noise 25, JPEG 40", 25.0f, 0.0f, 2.0f, 40, true, {0.5f, 0.5f, 60.0f / 90.0f}},
+      {"camera noise 0.5, JPEG 60", 0.0f, 0.5f, 0.0f, 60, false, {}},
   };
   for (const Case& c : cases) {
     double in_psnr = 0, in_ssim = 0, task_psnr = 0, task_ssim = 0, blind_psnr = 0, blind_ssim = 0, denoise_psnr = 0;
     for (std::size_t i = 0; i < images.size(); ++i) {
-      neuralisp::DegradeParams params = c.degradation;
+      neuralisp::DegradeParams params;
+      params.noise = c.noise;
+      params.camera_noise = c.camera_noise;
+      params.blur = c.blur;
+      params.jpeg_quality = c.jpeg_quality;
       params.seed = i;
       degrader->reset();
       const cv::Mat degraded = degrade_frame(*degrader, images[i], params);
@@ -553,8 +558,8 @@ int restore_quality(const std::string& path, const std::string& datasets) {
       const cv::Mat blind = restore(*restorer, degraded, nullptr);
       blind_psnr += psnr(blind, images[i]);
       blind_ssim += ssim(blind, images[i]);
-      if (c.degradation.noise > 0.0f && c.degradation.blur == 0.0f)
-        denoise_psnr += psnr(denoise(*denoiser, degraded, c.degradation.noise), images[i]);
+      if (c.noise > 0.0f && c.blur == 0.0f)
+        denoise_psnr += psnr(denoise(*denoiser, degraded, c.noise), images[i]);
     }
     const double n = images.size();
     std::printf("  %-34s input %.2f dB / %.4f", c.name, in_psnr / n, in_ssim / n);

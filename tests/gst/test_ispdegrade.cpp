@@ -135,6 +135,39 @@ GST_START_TEST (test_state_cycles)
 }
 GST_END_TEST;
 
+/* Bayer in, Bayer out: camera noise on the photosites; the pattern and depth are kept. */
+GST_START_TEST (test_bayer_frames_get_raw_noise)
+{
+  GstHarness *h = gst_harness_new_parse ("ispdegrade camera-noise=0.6 black-level=64");
+  gst_harness_set_src_caps_str (h, "video/x-bayer,format=grbg10le,width=64,height=48,framerate=30/1");
+  GstBuffer *in = make_bayer_frame ("grbg", 16, 64, 48, [] (int, int, int) { return 600; });
+  GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+  fail_unless (out != NULL);
+  fail_unless_equals_int (gst_buffer_get_size (out), gst_buffer_get_size (in));
+  GstCaps *caps = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless_equals_string (gst_structure_get_string (gst_caps_get_structure (caps, 0), "format"), "grbg10le");
+  gst_caps_unref (caps);
+  double sum = 0, sq = 0;
+  for (int y = 0; y < 48; y++)
+    for (int x = 0; x < 64; x++) {
+      const int v = bayer_code (out, 16, 64, x, y);
+      sum += v;
+      sq += double (v) * v;
+    }
+  const double mean = sum / (64 * 48), sigma = std::sqrt (sq / (64 * 48) - mean * mean);
+  fail_unless (std::abs (mean - 600) < 3, "mean %f", mean);
+  fail_unless (sigma > 3 && sigma < 60, "sigma %f", sigma);
+  gst_buffer_unref (in);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+
+  const std::string error = error_of_pipeline ("appsrc name=src format=time "
+      "caps=video/x-bayer,format=rggb,width=64,height=48,framerate=30/1 ! ispdegrade blur=2 ! fakesink",
+      make_bayer_frame ("rggb", 8, 64, 48, [] (int, int, int) { return 100; }));
+  fail_unless (error.find ("RGB frames") != std::string::npos, "%s", error.c_str ());
+}
+GST_END_TEST;
+
 static Suite *
 ispdegrade_suite (void)
 {
@@ -149,6 +182,7 @@ ispdegrade_suite (void)
   tcase_add_test (tc, test_controller_drives_noise);
   tcase_add_test (tc, test_out_of_range_values_are_refused);
   tcase_add_test (tc, test_state_cycles);
+  tcase_add_test (tc, test_bayer_frames_get_raw_noise);
   return s;
 }
 

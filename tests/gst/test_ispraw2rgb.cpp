@@ -94,7 +94,7 @@ GST_END_TEST;
 GST_START_TEST (test_odd_sizes_are_refused_with_a_message)
 {
   GstBuffer *frame = gst_buffer_new_allocate (NULL, 68 * 49, NULL);
-  const std::string error = error_of_pipeline ("appsrc name=src caps=video/x-bayer,format=rggb,width=65,height=49,"
+  const std::string error = error_of_pipeline ("appsrc name=src format=time caps=video/x-bayer,format=rggb,width=65,height=49,"
       "framerate=30/1 ! " ELEMENT " ! fakesink", frame);
   fail_unless (error.find ("even width and height") != std::string::npos, "%s", error.c_str ());
 }
@@ -103,7 +103,7 @@ GST_END_TEST;
 GST_START_TEST (test_levels_out_of_range_are_refused)
 {
   for (const char *levels : { "white-level=5000", "black-level=3000 white-level=2000" }) {
-    const std::string description = std::string ("appsrc name=src caps=video/x-bayer,format=rggb12le,width=64,"
+    const std::string description = std::string ("appsrc name=src format=time caps=video/x-bayer,format=rggb12le,width=64,"
         "height=48,framerate=30/1 ! " ELEMENT " ") + levels + " ! fakesink";
     const std::string error = error_of_pipeline (description.c_str (), make_bayer_frame ("rggb", 12, 64, 48,
             [] (int, int, int) { return 1000; }));
@@ -139,7 +139,7 @@ GST_END_TEST;
 GST_START_TEST (test_posts_its_white_balance)
 {
   GstBuffer *frame = make_bayer_frame ("bggr", 8, 64, 48, [] (int c, int, int) { return c == 0 ? 50 : 100; });
-  GstElement *pipeline = parse_pipeline ("appsrc name=src caps=video/x-bayer,format=bggr,width=64,height=48,"
+  GstElement *pipeline = parse_pipeline ("appsrc name=src format=time caps=video/x-bayer,format=bggr,width=64,height=48,"
       "framerate=30/1 ! " ELEMENT " ! fakesink");
   GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
   gst_element_set_state (pipeline, GST_STATE_PLAYING);

@@ -749,6 +749,51 @@ TEST(Degrader, CameraNoiseIsSignalDependent) {
   EXPECT_NE(std::round(bright_std), std::round(dark_std));
 }
 
+// Bayer frames get shot and read noise per photosite between the black and white levels:
+// brighter photosites noisier, the black level kept on average; blur and JPEG are refused.
+TEST(Degrader, CameraNoiseOnBayerFramesIsRawDomain) {
+  auto degrader = make_degrader();
+  DegradeParams p;
+  p.camera_noise = 0.7f;
+  p.levels = {256.0f, 4095.0f};
+  const auto noise_at = [&](int code, double* mean) {
+    OwnedFrame in(PixelFormat::kBayer16, 64, 64), out(PixelFormat::kBayer16, 64, 64);
+    in.view.bayer = out.view.bayer = BayerPattern::kGBRG;
+    in.view.bayer_bits = out.view.bayer_bits = 12;
+    for (int y = 0; y < 64; ++y)
+      for (int x = 0; x < 64; ++x) {
+        const std::uint16_t v = static_cast<std::uint16_t>(code);
+        std::memcpy(in.view.planes[0] + y * in.view.strides[0] + 2 * x, &v, 2);
+      }
+    EXPECT_TRUE(degrader->set_params(p).ok());
+    const Status s = degrader->process(in.view, {out.view});
+    EXPECT_TRUE(s.ok()) << s.message();
+    double sum = 0, sq = 0;
+    for (int y = 0; y < 64; ++y)
+      for (int x = 0; x < 64; ++x) {
+        std::uint16_t v;
+        std::memcpy(&v, out.view.planes[0] + y * out.view.strides[0] + 2 * x, 2);
+        sum += v;
+        sq += double(v) * v;
+      }
+    *mean = sum / 4096;
+    return std::sqrt(sq / 4096 - *mean * *mean);
+  };
+  double dark_mean, bright_mean;
+  const double dark = noise_at(300, &dark_mean), bright = noise_at(3000, &bright_mean);
+  EXPECT_GT(dark, 1.0);
+  EXPECT_GT(bright, 2.0 * dark) << "shot noise grows with the signal";
+  EXPECT_NEAR(bright_mean, 3000.0, 5.0);
+  EXPECT_NEAR(dark_mean, 300.0, 2.0);
+  OwnedFrame in(PixelFormat::kBayer8, 16, 16), out(PixelFormat::kBayer8, 16, 16);
+  p = DegradeParams();
+  p.blur = 1.0f;
+  ASSERT_TRUE(degrader->set_params(p).ok());
+  const Status s = degrader->process(in.view, {out.view});
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("RGB frames"), std::string::npos) << s.message();
+}
+
 TEST(Degrader, BlurAndJpegChangeTheFrame) {
   OwnedFrame scene(PixelFormat::kRGB, 96, 64), out(PixelFormat::kRGB, 96, 64);
   paint_scene(scene.view);

@@ -6,6 +6,7 @@
 
 #include "neuralisp/frame.h"
 #include "neuralisp/processor.h"
+#include "neuralisp/raw.h"
 #include "neuralisp/status.h"
 
 namespace neuralisp {
@@ -16,12 +17,18 @@ struct DegradeParams {
   float blur = 0.0f;          // Gaussian blur sigma in pixels (optics)
   int jpeg_quality = 0;       // 1..100: JPEG encode/decode round trip; 0 = none
   std::uint64_t seed = 0;
+  RawLevels levels;           // Bayer frames: the sensor's black and white levels
 };
 
 // Deterministic synthetic camera degradations, applied in the order a camera would: optics blur,
 // sensor noise in RAW (unprocess to linear RGGB, shot + read noise, bilinear demosaic, process
 // back), then additive noise and finally compression. The noise of frame n depends only on
 // (seed, n), so runs are reproducible frame for frame. No model, no statistics.
+//
+// Bayer frames are RAW already: camera noise is added to each photosite in linear units between
+// the black and white levels (NERDS: isprgb2raw ! ispdegrade camera-noise=... ! ispraw2rgb), and
+// `noise` is Gaussian with that sigma on a 0-255 scale of the same range. Blur and JPEG apply to
+// RGB frames only.
 class Degrader final : public Processor {
  public:
   static Status create(std::unique_ptr<Degrader>& degrader);
@@ -31,7 +38,7 @@ class Degrader final : public Processor {
   // element counts every frame, processed or passed through).
   Status set_params(const DegradeParams& params);
   void set_frame_number(std::uint64_t frame_number) noexcept;
-  // One output of the input's format and size.
+  // One output of the input's format and size (and Bayer pattern and depth).
   Status process(const FrameView& input, const std::vector<FrameView>& outputs) override;
   void configure(const RuntimeSettings&) noexcept override {}
   // Back to frame 0.
@@ -43,6 +50,7 @@ class Degrader final : public Processor {
   struct Impl;
   explicit Degrader(std::unique_ptr<Impl> impl);
   Status degrade(const FrameView& input, const FrameView& output);
+  Status degrade_bayer(const FrameView& input, const FrameView& output);
   std::unique_ptr<Impl> impl_;
 };
 
