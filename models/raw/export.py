@@ -54,3 +54,24 @@ def export_renderer(model: net.Renderer, name: str, path: str) -> None:
 
 def export_unprocessor(model: net.Unprocessor, name: str, path: str) -> None:
     save(model, path, unprocess_metadata(name))
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Export the Bayer path's networks as neuralisp TorchScript models")
+    parser.add_argument("network", choices=["render", "unprocess"])
+    parser.add_argument("--checkpoint", help="render: the training checkpoint (unprocess without one: the "
+                        "explicit inverse, its correction at zero)")
+    parser.add_argument("--model", default="fast", choices=sorted(net.CONFIGS))
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    if args.network == "render":
+        renderer = net.build(args.model)
+        renderer.load_state_dict(torch.load(args.checkpoint)["model"])
+        export_renderer(renderer, args.model, args.out)
+    else:
+        unprocessor = net.Unprocessor()
+        if args.checkpoint:
+            unprocessor.load_state_dict(torch.load(args.checkpoint)["model"])
+        export_unprocessor(unprocessor, args.model, args.out)
