@@ -143,6 +143,34 @@ GST_START_TEST (test_raw_round_trip_of_a_photo)
 }
 GST_END_TEST;
 
+/* Stock GStreamer's Bayer elements and ours agree on caps, stride and pattern (tests/run.sh installs
+ * them): ispraw2rgb renders what rgb2bayer writes, and bayer2rgb demosaics what isprgb2raw writes
+ * like ispraw2rgb rendering=demosaic does. */
+#define NEUTRAL_CAMERA " white-balance=\"<1.0, 1.0, 1.0>\" color-matrix=\"<1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0>\""
+GST_START_TEST (test_stock_bayer_elements_interoperate)
+{
+  GstVideoInfo info;
+  GstBuffer *clean = load_photo (&info);
+  for (const char *pattern : { "rggb", "bggr", "grbg", "gbrg" }) {
+    const std::string caps = std::string (" ! video/x-bayer,format=") + pattern + " ! ";
+    GstBuffer *theirs_in = run_through (("videoconvert ! rgb2bayer" + caps + "ispraw2rgb rendering=demosaic ! "
+            "videoconvert").c_str (), &info, clean);
+    const double psnr = psnr_rgb (&info, theirs_in, clean);
+    fail_unless (psnr >= 30.0, "rgb2bayer ! ispraw2rgb, %s: %.2f dB", pattern, psnr);
+    GstBuffer *stock = run_through (("isprgb2raw" NEUTRAL_CAMERA + caps + "bayer2rgb ! videoconvert").c_str (),
+        &info, clean);
+    GstBuffer *ours = run_through (("isprgb2raw" NEUTRAL_CAMERA + caps + "ispraw2rgb rendering=demosaic ! "
+            "videoconvert").c_str (), &info, clean);
+    const double agreement = psnr_rgb (&info, stock, ours);
+    fail_unless (agreement >= 30.0, "isprgb2raw ! bayer2rgb against ispraw2rgb, %s: %.2f dB", pattern, agreement);
+    gst_buffer_unref (theirs_in);
+    gst_buffer_unref (stock);
+    gst_buffer_unref (ours);
+  }
+  gst_buffer_unref (clean);
+}
+GST_END_TEST;
+
 /* Three restorations of a live stream from one trunk, each branch in its own thread, to EOS. */
 GST_START_TEST (test_restore_pads_to_eos)
 {
@@ -232,6 +260,7 @@ pipeline_suite (void)
   tcase_add_test (tc, test_restore_keeps_a_clean_photo);
   tcase_add_test (tc, test_restore_pads_to_eos);
   tcase_add_test (tc, test_raw_round_trip_of_a_photo);
+  tcase_add_test (tc, test_stock_bayer_elements_interoperate);
   tcase_add_test (tc, test_documented_examples_parse);
   return s;
 }
