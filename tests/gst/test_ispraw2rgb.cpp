@@ -54,6 +54,69 @@ GST_START_TEST (test_every_pattern_and_depth_keeps_colours)
 }
 GST_END_TEST;
 
+/* Every packed RGB output format gets red where the mosaic is red, alpha opaque. */
+GST_START_TEST (test_every_output_format)
+{
+  for (const char *format : { "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB", "ABGR", "RGB", "BGR" }) {
+    GstHarness *h = gst_harness_new_parse (ELEMENT " rendering=demosaic");
+    gst_harness_set_src_caps_str (h, "video/x-bayer,format=gbrg,width=64,height=48,framerate=30/1");
+    gst_harness_set_sink_caps_str (h, (std::string ("video/x-raw,format=") + format).c_str ());
+    GstBuffer *out = gst_harness_push_and_pull (h, make_bayer_frame ("gbrg", 8, 64, 48,
+            [] (int colour, int, int) { return colour == 0 ? 255 : 0; }));
+    fail_unless (out != NULL, "%s", format);
+    GstVideoInfo info;
+    GstCaps *caps = gst_pad_get_current_caps (h->sinkpad);
+    fail_unless (gst_video_info_from_caps (&info, caps));
+    gst_caps_unref (caps);
+    fail_unless_equals_string (gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&info)), format);
+    const std::vector < guint8 > argb = unpack_frame (&info, out);
+    const guint8 *p = &argb[4 * (24 * 64 + 32)];
+    fail_unless (p[0] == 255 && p[1] >= 253 && p[2] <= 2 && p[3] <= 2, "%s: A %d R %d G %d B %d", format, p[0], p[1],
+        p[2], p[3]);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+}
+GST_END_TEST;
+
+/* Frames keep flowing while another thread changes every property that is mutable in PLAYING. */
+static gpointer
+change_camera (gpointer element)
+{
+  for (int i = 0; i < 300; i++) {
+    GValue gains = G_VALUE_INIT;
+    gst_value_array_init (&gains, 3);
+    for (double g : { 1.5 + (i % 5) * 0.1, 1.0, 1.8 }) {
+      GValue v = G_VALUE_INIT;
+      g_value_init (&v, G_TYPE_DOUBLE);
+      g_value_set_double (&v, g);
+      gst_value_array_append_and_take_value (&gains, &v);
+    }
+    g_object_set_property (G_OBJECT (element), "white-balance", &gains);
+    g_value_unset (&gains);
+    g_object_set (element, "rendering", i % 2, "black-level", i % 3 == 0 ? -1 : 4, NULL);
+    g_usleep (200);
+  }
+  return NULL;
+}
+
+GST_START_TEST (test_properties_change_while_frames_flow)
+{
+  GstHarness *h = bayer_harness (ELEMENT, "rggb", 64, 48);
+  GstElement *element = gst_harness_find_element (h, "ispraw2rgb");
+  GThread *thread = g_thread_new ("change", change_camera, element);
+  for (int i = 0; i < 40; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, make_bayer_frame ("rggb", 8, 64, 48,
+            [i] (int c, int x, int y) { return (c * 60 + x + y + i) % 256; }));
+    fail_unless (out != NULL);
+    gst_buffer_unref (out);
+  }
+  g_thread_join (thread);
+  gst_object_unref (element);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* The same scene as 8-bit and as 12-bit samples, and 10-bit data in a 16-bit format with
  * bit-depth=10, render alike. */
 GST_START_TEST (test_bit_depths_render_alike)
@@ -219,6 +282,8 @@ ispraw2rgb_suite (void)
   tcase_set_timeout (tc, 300);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_every_pattern_and_depth_keeps_colours);
+  tcase_add_test (tc, test_every_output_format);
+  tcase_add_test (tc, test_properties_change_while_frames_flow);
   tcase_add_test (tc, test_bit_depths_render_alike);
   tcase_add_test (tc, test_odd_sizes_are_refused_with_a_message);
   tcase_add_test (tc, test_levels_out_of_range_are_refused);
