@@ -23,6 +23,7 @@
  *       images (the best of OpenCV's classical filters here) in the same run.
  */
 #include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 #include <sys/resource.h>
 
@@ -730,6 +731,48 @@ int raw_quality(const std::string& raw2rgb, const std::string& rgb2raw, const st
   return 0;
 }
 
+// Stock bayer2rgb's frames per second on the same 8-bit RGGB mosaics (appsrc ! bayer2rgb !
+// fakesink), or a negative value when gst-plugins-bad is not installed.
+double bayer2rgb_fps(const std::vector<cv::Mat>& mosaics, int frames) {
+  GstElementFactory* factory = gst_element_factory_find("bayer2rgb");
+  if (!factory) return -1.0;
+  gst_object_unref(factory);
+  const int width = mosaics[0].cols, height = mosaics[0].rows, stride = (width + 3) / 4 * 4;
+  gchar* description = g_strdup_printf(
+      "appsrc name=src format=time caps=video/x-bayer,format=rggb,width=%d,height=%d,framerate=30/1 ! bayer2rgb ! "
+      "video/x-raw,format=RGBx ! fakesink sync=false", width, height);
+  GstElement* pipeline = gst_parse_launch(description, nullptr);
+  g_free(description);
+  GstElement* src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  std::vector<GstBuffer*> buffers;
+  for (int i = 0; i < kWarmupFrames + frames; ++i) {
+    const cv::Mat& m = mosaics[i % mosaics.size()];
+    GstBuffer* buffer = gst_buffer_new_allocate(nullptr, static_cast<gsize>(stride) * height, nullptr);
+    GstMapInfo map;
+    gst_buffer_map(buffer, &map, GST_MAP_WRITE);
+    for (int y = 0; y < height; ++y) std::memcpy(map.data + y * stride, m.ptr(y), width);
+    gst_buffer_unmap(buffer, &map);
+    GST_BUFFER_PTS(buffer) = i * GST_SECOND / 30;
+    buffers.push_back(buffer);
+  }
+  Clock::time_point start = Clock::now();
+  for (int i = 0; i < kWarmupFrames + frames; ++i) {
+    if (i == kWarmupFrames) start = Clock::now();
+    gst_app_src_push_buffer(GST_APP_SRC(src), buffers[i]);
+  }
+  gst_app_src_end_of_stream(GST_APP_SRC(src));
+  GstBus* bus = gst_element_get_bus(pipeline);
+  GstMessage* message = gst_bus_timed_pop_filtered(bus, GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS);
+  const double seconds = ms_since(start) / 1000.0;
+  gst_message_unref(message);
+  gst_object_unref(bus);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(src);
+  gst_object_unref(pipeline);
+  return frames / seconds;
+}
+
 int raw_speed(const std::string& raw2rgb, const std::string& rgb2raw, int width, int height, int frames) {
   std::printf("== RAW %dx%d, %d frames, native bf16: %s\n", width, height, frames,
               neuralisp::cpu_has_native_bf16() ? "yes" : "no");
@@ -765,6 +808,11 @@ int raw_speed(const std::string& raw2rgb, const std::string& rgb2raw, int width,
   synth_t.report("isprgb2raw (RGB -> RGGB 12-bit):");
   std::printf("  %-38s %.1f fps\n", "", 1000.0 / synth_t.p50());
   bilinear_t.report("OpenCV bilinear demosaic:");
+  const double stock = bayer2rgb_fps(mosaics, frames);
+  if (stock > 0)
+    std::printf("  %-38s %.1f fps (appsrc ! bayer2rgb ! fakesink)\n", "stock bayer2rgb (RGGB 8-bit -> RGBx):", stock);
+  else
+    std::printf("  stock bayer2rgb: not installed (gst-plugins-bad)\n");
   std::printf("  peak RSS %.0f MB\n", peak_rss_mb());
   return 0;
 }

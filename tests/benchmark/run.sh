@@ -21,11 +21,17 @@ $bench speed quality 1280 720 60
 restore_model="$(realpath build/models/restore/restore-fast.pt)"
 $bench restore-speed "$restore_model" 640 480 60
 $bench restore-speed "$restore_model" 1280 720 30
+raw2rgb_model="$(realpath build/models/raw/raw2rgb-fast.pt)"
+rgb2raw_model="$(realpath build/models/raw/rgb2raw-fast.pt)"
+$bench raw-speed "$raw2rgb_model" "$rgb2raw_model" 640 480 60
+$bench raw-speed "$raw2rgb_model" "$rgb2raw_model" 1280 720 30
+$bench raw-speed "$raw2rgb_model" "$rgb2raw_model" 1920 1080 20
 if [ -d "$datasets/val/mcmaster18" ]; then
   for model in fast quality; do
     $bench quality "$model" "$datasets"
   done
   $bench restore-quality "$restore_model" "$datasets"
+  $bench raw-quality "$raw2rgb_model" "$rgb2raw_model" "$datasets"
 else
   echo "quality figures skipped: no datasets at $datasets"
 fi
