@@ -156,6 +156,17 @@ def task_loss(model, clean, gen, args):
             args.estimator_weight * F.l1_loss(estimate, l_in))
 
 
+def estimator_loss(model, clean, gen, args):
+    """The estimator alone on the input's levels, the rest of the network frozen."""
+    l_in, _ = sample_levels(clean.shape[0], gen, args.zero_probability)
+    degraded = degrade(clean, l_in, sample_noise(clean, l_in, gen, args.camera_share))
+    with network_precision(args):
+        with torch.no_grad():
+            features = model.trunk(F.pixel_unshuffle(degraded, 2))
+        estimate = model.estimate(features)
+    return F.l1_loss(estimate, l_in)
+
+
 def main():
     parser = argparse.ArgumentParser()
     training.add_common_arguments(parser, net.CONFIGS, crop=128, lr=1e-3)
@@ -165,6 +176,8 @@ def main():
     parser.add_argument("--camera-share", type=float, default=0.3,
                         help="share of the noisy samples whose noise is a camera's (RAW through an ISP)")
     parser.add_argument("--estimator-weight", type=float, default=0.1)
+    parser.add_argument("--only-estimator", action="store_true",
+                        help="train the level estimator alone on the frozen trunk (fast: no heads, no backward through it)")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -175,7 +188,8 @@ def main():
     model = net.build(args.model)
     trunk, head = net.macs_per_pixel(model)
     print(f"MACs per pixel: trunk {trunk:.0f}, head {head:.0f}", flush=True)
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    trained = model.estimator.parameters() if args.only_estimator else model.parameters()
+    optimizer = torch.optim.Adam(trained, lr=args.lr)
     run = training.Run(args, model, optimizer, net.CONFIGS[args.model],
                        lambda: export(model, args.model, os.path.join(args.out, f"restore-{args.model}.pt")))
     rng = np.random.default_rng(args.seed + run.step)
@@ -186,7 +200,7 @@ def main():
     while True:
         run.begin_step()
         clean = random_batch(train_images, args.batch, args.crop, rng)
-        loss = task_loss(model, clean, gen, args)
+        loss = (estimator_loss if args.only_estimator else task_loss)(model, clean, gen, args)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
