@@ -2,7 +2,9 @@
 #include "bayer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <string>
 
 namespace neuralisp {
 namespace {
@@ -26,6 +28,14 @@ inline float code_at(const FrameView& f, int x, int y) {
   return v;
 }
 
+}  // namespace
+
+SensorLevels sensor_levels(const RawLevels& levels, const FrameView& frame) {
+  const int bits = frame.format == PixelFormat::kBayer8 ? 8 : frame.bayer_bits;
+  return {levels.black_level < 0.0f ? 0.0f : levels.black_level,
+          levels.white_level < 0.0f ? static_cast<float>((1 << bits) - 1) : levels.white_level};
+}
+
 Status check_bayer(const FrameView& frame, const SensorLevels& levels) {
   Status status = validate_frame(frame);
   if (!status.ok()) return status;
@@ -44,7 +54,29 @@ Status check_bayer(const FrameView& frame, const SensorLevels& levels) {
   return Status::Ok();
 }
 
-}  // namespace
+Status check_camera(const std::vector<float>& white_balance, const std::vector<float>& color_matrix,
+                    bool invertible) {
+  if (!white_balance.empty()) {
+    if (white_balance.size() != 3)
+      return Status::Error(ErrorCode::kInvalidArgument, "white balance needs 3 gains (R, G, B)");
+    for (float g : white_balance)
+      if (!(g > 0.0f && g <= 16.0f))
+        return Status::Error(ErrorCode::kInvalidArgument, "white-balance gains must be within (0, 16]");
+  }
+  if (!color_matrix.empty()) {
+    if (color_matrix.size() != 9)
+      return Status::Error(ErrorCode::kInvalidArgument, "a colour matrix needs 9 values (3 rows of R, G, B)");
+    for (float v : color_matrix)
+      if (!(std::abs(v) <= 16.0f))
+        return Status::Error(ErrorCode::kInvalidArgument, "colour matrix values must be within -16..16");
+    const std::vector<float>& m = color_matrix;
+    const double det = m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) +
+                       m[2] * (m[3] * m[7] - m[4] * m[6]);
+    if (invertible && std::abs(det) < 1e-3)
+      return Status::Error(ErrorCode::kInvalidArgument, "the colour matrix cannot be inverted");
+  }
+  return Status::Ok();
+}
 
 CellMirror rggb_mirror(BayerPattern pattern) {
   switch (pattern) {

@@ -4,8 +4,11 @@
 // the black level is 0 and the white level 1.
 #pragma once
 
+#include <vector>
+
 #include "neuralisp/frame.h"
 #include "neuralisp/image.h"
+#include "neuralisp/raw.h"
 #include "neuralisp/status.h"
 
 namespace neuralisp {
@@ -24,6 +27,15 @@ struct SensorLevels {
   float black = 0.0f;
   float white = 255.0f;
 };
+
+// The code values `levels` gives for a Bayer frame (its defaults resolved for the frame's bit depth).
+SensorLevels sensor_levels(const RawLevels& levels, const FrameView& frame);
+// Checks that `frame` is a Bayer frame with even sides and that 0 <= black < white <= its largest code.
+Status check_bayer(const FrameView& frame, const SensorLevels& levels);
+// Checks a camera's white balance (empty or 3 gains in (0, 16]) and colour matrix (empty or 9
+// values within -16..16, invertible when `invertible`).
+Status check_camera(const std::vector<float>& white_balance, const std::vector<float>& color_matrix,
+                    bool invertible);
 
 // Fills `mosaic` (4 channels, at least the frame's cells, e.g. padded to a model's alignment)
 // with the frame's photosites in RGGB orientation, (code - black) / (white - black), not clipped

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bayer.h"
 #include "frame_checks.h"
 #include "guard.h"
 #include "neuralisp/image.h"
@@ -196,16 +197,13 @@ Status Degrader::process(const FrameView& input, const std::vector<FrameView>& o
 
 Status Degrader::degrade_bayer(const FrameView& input, const FrameView& output) {
   const DegradeParams& p = impl_->params;
-  Status status = validate_frame(input);
+  const SensorLevels levels = sensor_levels(p.levels, input);
+  Status status = check_bayer(input, levels);
   if (status.ok()) status = validate_frame(output);
   if (!status.ok()) return status;
   const bool wide = input.format == PixelFormat::kBayer16;
   const float maximum = static_cast<float>((1 << (wide ? input.bayer_bits : 8)) - 1);
-  const float black = p.levels.black_level < 0.0f ? 0.0f : p.levels.black_level;
-  const float white = p.levels.white_level < 0.0f ? maximum : p.levels.white_level;
-  if (!(black < white) || white > maximum)
-    return Status::Error(ErrorCode::kInvalidArgument, "black and white levels must satisfy 0 <= black < white <= " +
-                                                          std::to_string(static_cast<int>(maximum)));
+  const float black = levels.black, white = levels.white;
   float shot = 0.0f, read = 0.0f;
   if (p.camera_noise > 0.0f) camera_noise_parameters(p.camera_noise, &shot, &read);
   const float white_sigma = p.noise / 255.0f;

@@ -35,11 +35,6 @@ constexpr int kThumbnailSide = 64;
 // jitter of the estimate does not show as colour flicker.
 constexpr float kColorSmoothing = 0.15f;
 
-// Largest code of a Bayer frame's bit depth.
-float largest_code(const FrameView& frame) {
-  return static_cast<float>((1 << (frame.format == PixelFormat::kBayer8 ? 8 : frame.bayer_bits)) - 1);
-}
-
 }  // namespace
 
 struct RawRenderer::Impl {
@@ -78,20 +73,8 @@ Status RawRenderer::create(const RawRendererOptions& options, std::unique_ptr<Ra
 }
 
 Status RawRenderer::set_params(const RawRenderParams& params) {
-  if (!params.white_balance.empty()) {
-    if (params.white_balance.size() != 3)
-      return Status::Error(ErrorCode::kInvalidArgument, "white balance needs 3 gains (R, G, B)");
-    for (float g : params.white_balance)
-      if (!(g > 0.0f && g <= 16.0f))
-        return Status::Error(ErrorCode::kInvalidArgument, "white-balance gains must be within (0, 16]");
-  }
-  if (!params.color_matrix.empty()) {
-    if (params.color_matrix.size() != 9)
-      return Status::Error(ErrorCode::kInvalidArgument, "a colour matrix needs 9 values (3 rows of R, G, B)");
-    for (float v : params.color_matrix)
-      if (!(std::abs(v) <= 16.0f))
-        return Status::Error(ErrorCode::kInvalidArgument, "colour matrix values must be within -16..16");
-  }
+  const Status status = check_camera(params.white_balance, params.color_matrix, false);
+  if (!status.ok()) return status;
   impl_->params = params;
   return Status::Ok();
 }
@@ -142,9 +125,7 @@ Status RawRenderer::render(const FrameView& input, const FrameView& output) {
   Impl& r = *impl_;
   const ModelInfo& info = r.model->info();
   const Clock::time_point start = Clock::now();
-  const float maximum = largest_code(input);
-  const SensorLevels levels{r.params.levels.black_level < 0.0f ? 0.0f : r.params.levels.black_level,
-                            r.params.levels.white_level < 0.0f ? maximum : r.params.levels.white_level};
+  const SensorLevels levels = sensor_levels(r.params.levels, input);
   const int align = info.alignment;
   const auto round_up = [align](int value) { return (value + align - 1) / align * align; };
   const int cells_x = input.width / 2, cells_y = input.height / 2;

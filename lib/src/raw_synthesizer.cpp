@@ -1,6 +1,4 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include <cmath>
-
 #include "bayer.h"
 #include "guard.h"
 #include "network_input.h"
@@ -61,25 +59,8 @@ std::vector<float> RawSynthesizer::default_color_matrix() const {
 }
 
 Status RawSynthesizer::set_params(const RawSynthesizeParams& params) {
-  if (!params.white_balance.empty()) {
-    if (params.white_balance.size() != 3)
-      return Status::Error(ErrorCode::kInvalidArgument, "white balance needs 3 gains (R, G, B)");
-    for (float g : params.white_balance)
-      if (!(g > 0.0f && g <= 16.0f))
-        return Status::Error(ErrorCode::kInvalidArgument, "white-balance gains must be within (0, 16]");
-  }
-  if (!params.color_matrix.empty()) {
-    if (params.color_matrix.size() != 9)
-      return Status::Error(ErrorCode::kInvalidArgument, "a colour matrix needs 9 values (3 rows of R, G, B)");
-    for (float v : params.color_matrix)
-      if (!(std::abs(v) <= 16.0f))
-        return Status::Error(ErrorCode::kInvalidArgument, "colour matrix values must be within -16..16");
-    const std::vector<float>& m = params.color_matrix;
-    const double det = m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) +
-                       m[2] * (m[3] * m[7] - m[4] * m[6]);
-    if (std::abs(det) < 1e-3)
-      return Status::Error(ErrorCode::kInvalidArgument, "the colour matrix cannot be inverted");
-  }
+  const Status status = check_camera(params.white_balance, params.color_matrix, true);
+  if (!status.ok()) return status;
   impl_->params = params;
   return Status::Ok();
 }
@@ -138,11 +119,7 @@ Status RawSynthesizer::synthesize(const FrameView& input, const FrameView& outpu
   if (!status.ok()) return status;
   const Clock::time_point inferred = Clock::now();
 
-  const float maximum =
-      static_cast<float>((1 << (output.format == PixelFormat::kBayer8 ? 8 : output.bayer_bits)) - 1);
-  const SensorLevels levels{r.params.levels.black_level < 0.0f ? 0.0f : r.params.levels.black_level,
-                            r.params.levels.white_level < 0.0f ? maximum : r.params.levels.white_level};
-  status = rgb_to_bayer_frame(r.images[0], levels, output);
+  status = rgb_to_bayer_frame(r.images[0], sensor_levels(r.params.levels, output), output);
   if (!status.ok()) return status;
   r.convert_in_ms = ms_between(start, converted);
   r.network_ms = ms_between(converted, inferred);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
-#include <array>
 #include <memory>
 #include <vector>
 
@@ -18,10 +17,6 @@ struct RawLevels {
   float black_level = -1.0f;
   float white_level = -1.0f;
 };
-
-// A colour matrix from white-balanced camera RGB to linear sRGB (rows: output R, G, B).
-using ColorMatrix = std::array<float, 9>;
-constexpr ColorMatrix kIdentityColorMatrix{1, 0, 0, 0, 1, 0, 0, 0, 1};
 
 enum class RawRendering {
   kFull,      // the neural ISP: demosaic and denoise, white balance, colour and tone (sRGB out)
