@@ -3,6 +3,7 @@
 
 #include "gstispdegrade.h"
 #include "gstispdenoise.h"
+#include "gstispenhance.h"
 #include "gstispraw2rgb.h"
 #include "gstisprestore.h"
 #include "gstisprgb2raw.h"
@@ -17,6 +18,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (isprestore, plugin);
   ret |= GST_ELEMENT_REGISTER (ispraw2rgb, plugin);
   ret |= GST_ELEMENT_REGISTER (isprgb2raw, plugin);
+  ret |= GST_ELEMENT_REGISTER (ispenhance, plugin);
   return ret;
 }
 

@@ -25,6 +25,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
+#include <gst/video/video.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -35,12 +36,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
 #include <neuralisp/degrader.h>
 #include <neuralisp/color.h>
 #include <neuralisp/denoiser.h>
+#include <neuralisp/enhancer.h>
 #include <neuralisp/raw.h>
 #include <neuralisp/restorer.h>
 #include <opencv2/core.hpp>
@@ -816,6 +819,380 @@ int raw_speed(const std::string& raw2rgb, const std::string& rgb2raw, int width,
   std::printf("  peak RSS %.0f MB\n", peak_rss_mb());
   return 0;
 }
+
+// --- ispenhance (issue 10) ---
+
+std::unique_ptr<neuralisp::Enhancer> make_enhancer(const std::string& path, const neuralisp::EnhanceParams& params) {
+  std::unique_ptr<neuralisp::Enhancer> enhancer;
+  neuralisp::EnhancerOptions options;
+  options.model.path = path;
+  neuralisp::Status status = neuralisp::Enhancer::create(options, enhancer);
+  if (status.ok()) status = enhancer->set_params(params);
+  if (!status.ok()) fail(status);
+  return enhancer;
+}
+
+cv::Mat enhance(neuralisp::Enhancer& enhancer, cv::Mat& rgb) {
+  cv::Mat out(rgb.size(), CV_8UC3);
+  neuralisp::FrameView o = view_of(out);
+  const neuralisp::Status status = enhancer.process(view_of(rgb), {o});
+  if (!status.ok()) fail(status);
+  return out;
+}
+
+cv::Mat to_unit(const cv::Mat& rgb8) {
+  cv::Mat f;
+  rgb8.convertTo(f, CV_32FC3, 1.0 / 255.0);
+  return f;
+}
+
+cv::Mat to_bytes(const cv::Mat& unit) {
+  cv::Mat b;
+  unit.convertTo(b, CV_8UC3, 255.0);
+  return b;
+}
+
+float srgb_to_linear(float v) { return v <= 0.04045f ? v / 12.92f : std::pow((v + 0.055f) / 1.055f, 2.4f); }
+float linear_to_srgb(float v) {
+  v = std::clamp(v, 0.0f, 1.0f);
+  return v <= 0.0031308f ? v * 12.92f : 1.055f * std::pow(v, 1.0f / 2.4f) - 0.055f;
+}
+float luma(const cv::Vec3f& p) { return 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]; }
+
+double mean_luma(const cv::Mat& unit) {
+  double sum = 0.0;
+  for (auto it = unit.begin<cv::Vec3f>(); it != unit.end<cv::Vec3f>(); ++it) sum += luma(*it);
+  return sum / unit.total();
+}
+
+// models/enhance/style.py's pivot_contrast.
+float pivot_contrast(float x, float pivot, float power) {
+  x = std::clamp(x, 0.0f, 1.0f);
+  return x < pivot ? pivot * std::pow(x / pivot, power) : 1.0f - (1.0f - pivot) * std::pow((1.0f - x) / (1.0f - pivot), power);
+}
+
+// models/enhance/style.py's misrender with this benchmark's own seeded draws: exposure +-2 EV and
+// a colour cast in linear light, a flat or harsh tone, faded colour, sometimes a veil.
+cv::Mat misrender(const cv::Mat& clean_rgb8, unsigned seed) {
+  std::mt19937 rng(seed);
+  const auto uniform = [&rng](float low, float high) { return std::uniform_real_distribution<float>(low, high)(rng); };
+  const float exposure = std::pow(2.0f, uniform(-2.0f, 2.0f));
+  const float red = std::exp(uniform(-0.45f, 0.45f)), blue = std::exp(uniform(-0.45f, 0.45f));
+  const float power = std::pow(2.0f, uniform(-1.0f, 0.6f)), chroma = uniform(0.45f, 1.15f);
+  const float lift = uniform(0.0f, 1.0f) < 0.3f ? uniform(0.0f, 0.08f) : 0.0f;
+  cv::Mat x = to_unit(clean_rgb8);
+  const float cast[3] = {red, 1.0f, blue};
+  for (auto it = x.begin<cv::Vec3f>(); it != x.end<cv::Vec3f>(); ++it)
+    for (int c = 0; c < 3; ++c) (*it)[c] = linear_to_srgb(srgb_to_linear((*it)[c]) * exposure * cast[c]);
+  const float pivot = std::clamp(static_cast<float>(mean_luma(x)), 0.15f, 0.85f);
+  for (auto it = x.begin<cv::Vec3f>(); it != x.end<cv::Vec3f>(); ++it) {
+    cv::Vec3f& p = *it;
+    for (int c = 0; c < 3; ++c) p[c] = pivot_contrast(p[c], pivot, power);
+    const float y = luma(p);
+    for (int c = 0; c < 3; ++c) p[c] = std::clamp(lift + (1.0f - lift) * (y + (p[c] - y) * chroma), 0.0f, 1.0f);
+  }
+  return to_bytes(x);
+}
+
+// Grey world: each channel scaled so that its mean is the mean of all three.
+cv::Mat grey_world(const cv::Mat& rgb8) {
+  const cv::Scalar m = cv::mean(rgb8);
+  const double grey = (m[0] + m[1] + m[2]) / 3.0;
+  std::vector<cv::Mat> channels;
+  cv::split(rgb8, channels);
+  for (int c = 0; c < 3; ++c) channels[c].convertTo(channels[c], CV_8U, grey / std::max(m[c], 1.0));
+  cv::Mat out;
+  cv::merge(channels, out);
+  return out;
+}
+
+// The classical baseline: grey world, then luminance equalised (globally or with CLAHE).
+cv::Mat grey_world_and_equalised(const cv::Mat& rgb8, bool clahe) {
+  cv::Mat ycrcb;
+  cv::cvtColor(grey_world(rgb8), ycrcb, cv::COLOR_RGB2YCrCb);
+  std::vector<cv::Mat> channels;
+  cv::split(ycrcb, channels);
+  if (clahe)
+    cv::createCLAHE(2.0, cv::Size(8, 8))->apply(channels[0], channels[0]);
+  else
+    cv::equalizeHist(channels[0], channels[0]);
+  cv::merge(channels, ycrcb);
+  cv::Mat out;
+  cv::cvtColor(ycrcb, out, cv::COLOR_YCrCb2RGB);
+  return out;
+}
+
+std::vector<cv::Mat> validation_photos(const std::string& datasets) {
+  std::vector<cv::Mat> photos;
+  for (const char* folder : {"mcmaster18", "set14", "set5"})
+    for (cv::Mat& img : read_rgb(list_images(datasets + "/val/" + folder))) {
+      const double scale = 512.0 / std::max(img.cols, img.rows);
+      if (scale < 1.0) cv::resize(img, img, cv::Size(), scale, scale, cv::INTER_AREA);
+      photos.push_back(img);
+    }
+  return photos;
+}
+
+double mean_chroma(const cv::Mat& rgb8) {
+  double sum = 0.0;
+  for (auto it = rgb8.begin<cv::Vec3b>(); it != rgb8.end<cv::Vec3b>(); ++it)
+    sum += std::max({(*it)[0], (*it)[1], (*it)[2]}) - std::min({(*it)[0], (*it)[1], (*it)[2]});
+  return sum / rgb8.total();
+}
+
+// Auto correction of mis-rendered val photos against the classical baselines, and what each
+// preset does to mean luminance, chroma and red/blue balance.
+int enhance_quality(const std::string& path, const std::string& datasets) {
+  const std::vector<cv::Mat> photos = validation_photos(datasets);
+  if (photos.empty()) {
+    std::fprintf(stderr, "no validation photos under %s/val\n", datasets.c_str());
+    return 1;
+  }
+  neuralisp::EnhanceParams params;
+  params.smoothing_seconds = 0.0f;  // photos, not a stream
+  auto enhancer = make_enhancer(path, params);
+  std::printf("== enhance quality: %zu val photos (mcmaster18, set14, set5; <= 512 px), mis-rendered with seeded draws\n",
+              photos.size());
+  double input = 0, natural = 0, histeq = 0, clahe = 0, input_ssim = 0, natural_ssim = 0;
+  for (std::size_t i = 0; i < photos.size(); ++i) {
+    cv::Mat bad = misrender(photos[i], static_cast<unsigned>(i));
+    const cv::Mat corrected = enhance(*enhancer, bad);
+    input += psnr(bad, photos[i]);
+    natural += psnr(corrected, photos[i]);
+    input_ssim += ssim(bad, photos[i]);
+    natural_ssim += ssim(corrected, photos[i]);
+    histeq += psnr(grey_world_and_equalised(bad, false), photos[i]);
+    clahe += psnr(grey_world_and_equalised(bad, true), photos[i]);
+  }
+  const double n = static_cast<double>(photos.size());
+  std::printf("  %-44s %.2f dB  SSIM %.4f\n", "mis-rendered input:", input / n, input_ssim / n);
+  std::printf("  %-44s %.2f dB  SSIM %.4f  (%+.2f dB)\n", "ispenhance style=natural:", natural / n, natural_ssim / n,
+              (natural - input) / n);
+  std::printf("  %-44s %.2f dB  (%+.2f dB)\n", "grey world + histogram equalisation:", histeq / n, (histeq - input) / n);
+  std::printf("  %-44s %.2f dB  (%+.2f dB)\n", "grey world + CLAHE:", clahe / n, (clahe - input) / n);
+
+  std::printf("  presets on the clean photos (mean over photos; input: luminance, chroma, R-B):\n");
+  double base_luma = 0, base_chroma = 0, base_rb = 0;
+  for (const cv::Mat& p : photos) {
+    const cv::Scalar m = cv::mean(p);
+    base_luma += mean_luma(to_unit(p)) * 255.0;
+    base_chroma += mean_chroma(p);
+    base_rb += m[0] - m[2];
+  }
+  std::printf("    %-10s luminance %6.1f  chroma %5.1f  R-B %+6.1f\n", "input", base_luma / n, base_chroma / n, base_rb / n);
+  const std::pair<const char*, neuralisp::EnhancePreset> presets[] = {
+      {"natural", neuralisp::EnhancePreset::kNatural}, {"vivid", neuralisp::EnhancePreset::kVivid},
+      {"warm", neuralisp::EnhancePreset::kWarm},       {"cool", neuralisp::EnhancePreset::kCool},
+      {"low-light", neuralisp::EnhancePreset::kLowLight}, {"film", neuralisp::EnhancePreset::kFilm},
+      {"mono", neuralisp::EnhancePreset::kMono}};
+  for (const auto& [name, preset] : presets) {
+    params.style = neuralisp::enhance_preset_style(preset);
+    if (!enhancer->set_params(params).ok()) return 1;
+    double l = 0, c = 0, rb = 0;
+    for (cv::Mat p : photos) {
+      const cv::Mat out = enhance(*enhancer, p);
+      const cv::Scalar m = cv::mean(out);
+      l += mean_luma(to_unit(out)) * 255.0;
+      c += mean_chroma(out);
+      rb += m[0] - m[2];
+    }
+    std::printf("    %-10s luminance %6.1f  chroma %5.1f  R-B %+6.1f\n", name, l / n, c / n, rb / n);
+  }
+  return 0;
+}
+
+// Decoded RGB frames of a video file and their presentation times in seconds.
+struct Clip {
+  std::vector<cv::Mat> frames;
+  std::vector<double> seconds;
+};
+
+Clip decode(const std::string& file, int max_frames) {
+  Clip clip;
+  gchar* description = g_strdup_printf(
+      "filesrc location=\"%s\" ! decodebin ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink sync=false",
+      file.c_str());
+  GError* error = nullptr;
+  GstElement* pipeline = gst_parse_launch(description, &error);
+  g_free(description);
+  if (!pipeline) {
+    std::fprintf(stderr, "%s: %s\n", file.c_str(), error ? error->message : "cannot build a decoder");
+    g_clear_error(&error);
+    return clip;
+  }
+  GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  while (static_cast<int>(clip.frames.size()) < max_frames) {
+    GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
+    if (!sample) break;
+    GstVideoInfo info;
+    gst_video_info_from_caps(&info, gst_sample_get_caps(sample));
+    GstBuffer* buffer = gst_sample_get_buffer(sample);
+    GstMapInfo map;
+    gst_buffer_map(buffer, &map, GST_MAP_READ);
+    cv::Mat frame(info.height, info.width, CV_8UC3);
+    for (int y = 0; y < info.height; ++y)
+      std::memcpy(frame.ptr(y), map.data + y * info.stride[0], 3 * static_cast<std::size_t>(info.width));
+    gst_buffer_unmap(buffer, &map);
+    clip.seconds.push_back(GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer) / 1e9
+                                                           : clip.frames.size() / 30.0);
+    gst_sample_unref(sample);
+    clip.frames.push_back(frame);
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(sink);
+  gst_object_unref(pipeline);
+  return clip;
+}
+
+double mean_abs_change(const cv::Mat& a, const cv::Mat& b) {
+  cv::Mat d;
+  cv::absdiff(a, b, d);
+  const cv::Scalar m = cv::mean(d);
+  return (m[0] + m[1] + m[2]) / 3.0;
+}
+
+// A PNG of the step response: the scene's mean luminance (grey) and the output's (blue) per frame,
+// with the step and the smoothing time marked.
+void plot_step(const std::vector<double>& scene, const std::vector<double>& output, int step_frame, double fps,
+               double smoothing_seconds, const std::string& png) {
+  const int width = 900, height = 420, margin = 50;
+  cv::Mat canvas(height, width, CV_8UC3, cv::Scalar(255, 255, 255));
+  const auto px = [&](std::size_t i) { return margin + static_cast<int>((width - 2 * margin) * i / (scene.size() - 1.0)); };
+  const auto py = [&](double v) { return height - margin - static_cast<int>((height - 2 * margin) * v / 255.0); };
+  cv::rectangle(canvas, {margin, margin}, {width - margin, height - margin}, cv::Scalar(0, 0, 0));
+  for (int level = 0; level <= 255; level += 50) {
+    cv::line(canvas, {margin, py(level)}, {width - margin, py(level)}, cv::Scalar(225, 225, 225));
+    cv::putText(canvas, std::to_string(level), {8, py(level) + 4}, cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(0, 0, 0));
+  }
+  const int settle = step_frame + static_cast<int>(std::lround(smoothing_seconds * fps));
+  for (int marker : {step_frame, settle})
+    if (marker < static_cast<int>(scene.size()))
+      cv::line(canvas, {px(marker), margin}, {px(marker), height - margin}, cv::Scalar(0, 140, 255));
+  for (std::size_t i = 1; i < scene.size(); ++i) {
+    cv::line(canvas, {px(i - 1), py(scene[i - 1])}, {px(i), py(scene[i])}, cv::Scalar(140, 140, 140), 2);
+    cv::line(canvas, {px(i - 1), py(output[i - 1])}, {px(i), py(output[i])}, cv::Scalar(200, 80, 0), 2);
+  }
+  char title[160];
+  std::snprintf(title, sizeof title, "ispenhance step response: mean luminance per frame (%.0f fps; orange: step, step + %.1f s)",
+                fps, smoothing_seconds);
+  cv::putText(canvas, title, {margin, 30}, cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(0, 0, 0));
+  cv::putText(canvas, "grey: input   blue: output", {margin, height - 15}, cv::FONT_HERSHEY_SIMPLEX, 0.45,
+              cv::Scalar(0, 0, 0));
+  cv::imwrite(png, canvas);  // canvas colours are BGR, as imwrite expects
+}
+
+// Frame-to-frame change of the output against the input's on the real clips, and the response to
+// a step change of light (a photo dimmed 1.5 EV, then brightened 1.5 EV) with its PNG plot.
+int enhance_temporal(const std::string& path, const std::string& datasets, const std::string& png) {
+  neuralisp::EnhanceParams params;  // natural, smoothing 0.5 s: the element's defaults
+  auto enhancer = make_enhancer(path, params);
+  std::printf("== enhance temporal stability (style=natural, temporal-smoothing=%.1f s)\n", params.smoothing_seconds);
+  std::vector<std::string> clips;
+  for (const auto& e : std::filesystem::directory_iterator(datasets + "/video/clips")) {
+    const std::string ext = e.path().extension().string();
+    if (ext == ".mp4" || ext == ".webm") clips.push_back(e.path().string());
+  }
+  std::sort(clips.begin(), clips.end());
+  for (const std::string& file : clips) {
+    Clip clip = decode(file, 300);
+    if (clip.frames.size() < 2) {
+      std::printf("  %-36s not decoded (needs gstreamer1.0-libav for H.264)\n", std::filesystem::path(file).filename().c_str());
+      continue;
+    }
+    enhancer->reset();
+    double in_change = 0.0, out_change = 0.0, ev_change = 0.0, gain_change = 0.0;
+    cv::Mat previous;
+    std::map<std::string, double> last;
+    for (std::size_t i = 0; i < clip.frames.size(); ++i) {
+      enhancer->set_frame_time(clip.seconds[i]);
+      cv::Mat out = enhance(*enhancer, clip.frames[i]);
+      std::map<std::string, double> now;
+      for (const auto& [key, value] : enhancer->statistics()) now[key] = value;
+      if (i > 0) {
+        in_change += mean_abs_change(clip.frames[i], clip.frames[i - 1]);
+        out_change += mean_abs_change(out, previous);
+        ev_change += std::abs(now["exposure-ev"] - last["exposure-ev"]);
+        gain_change += 0.5 * (std::abs(now["red-gain"] - last["red-gain"]) + std::abs(now["blue-gain"] - last["blue-gain"]));
+      }
+      previous = out;
+      last = now;
+    }
+    const double n = clip.frames.size() - 1.0;
+    std::printf("  %-32s %3zu frames %4dx%-4d |frame change| input %5.2f output %5.2f (%s); per frame: "
+                "|d exposure| %.4f EV, |d gain| %.4f\n",
+                std::filesystem::path(file).filename().c_str(), clip.frames.size(), clip.frames[0].cols,
+                clip.frames[0].rows, in_change / n, out_change / n, out_change <= in_change ? "not larger" : "LARGER",
+                ev_change / n, gain_change / n);
+  }
+
+  // Step response on a photo: 1 s dim, then 3 s bright, at 30 fps.
+  const std::vector<cv::Mat> photos = read_rgb(list_images(datasets + "/val/mcmaster18"));
+  if (photos.empty()) return 1;
+  const auto exposed = [&](double ev) {
+    cv::Mat x = to_unit(photos[0]);
+    const float gain = static_cast<float>(std::pow(2.0, ev));
+    for (auto it = x.begin<cv::Vec3f>(); it != x.end<cv::Vec3f>(); ++it)
+      for (int c = 0; c < 3; ++c) (*it)[c] = linear_to_srgb(srgb_to_linear((*it)[c]) * gain);
+    return to_bytes(x);
+  };
+  cv::Mat dim = exposed(-1.5), bright = exposed(1.5);
+  const double fps = 30.0;
+  const int step = 30, frames = 120;
+  std::vector<double> scene, output;
+  enhancer->reset();
+  for (int i = 0; i < frames; ++i) {
+    cv::Mat& in = i < step ? dim : bright;
+    enhancer->set_frame_time(i / fps);
+    const cv::Mat out = enhance(*enhancer, in);
+    scene.push_back(mean_luma(to_unit(in)) * 255.0);
+    output.push_back(mean_luma(to_unit(out)) * 255.0);
+  }
+  const double before = output[step - 1], after = output.back();
+  // Settled: within 5% of the step of light (the input's change of mean luminance) of the output's
+  // final level, and staying there. (Auto exposure may leave the output's level nearly where it
+  // was, so the output's own change is no scale for it.)
+  const double band = 0.05 * std::abs(scene.back() - scene[step - 1]);
+  int settled = frames - 1;
+  while (settled > step && std::abs(output[settled - 1] - after) <= band) --settled;
+  double overshoot = 0.0;  // beyond the final level, on the far side from where the response comes from
+  const double direction = output[step] >= after ? -1.0 : 1.0;
+  for (int i = step; i < frames; ++i) overshoot = std::max(overshoot, direction * (output[i] - after));
+  std::printf("  step of light (+3 EV at frame %d): output mean luminance %.1f -> %.1f (input %.1f -> %.1f); first frame "
+              "after the step %.1f\n", step, before, after, scene[step - 1], scene.back(), output[step]);
+  std::printf("  settled within 5%% of the step after %.2f s (temporal-smoothing %.2f s); overshoot past the final level %.2f\n",
+              (settled - step) / fps, params.smoothing_seconds, overshoot);
+  plot_step(scene, output, step, fps, params.smoothing_seconds, png);
+  std::printf("  plot: %s\n", png.c_str());
+  return 0;
+}
+
+int enhance_speed(const std::string& path, int width, int height, int frames) {
+  std::printf("== enhancer %s %dx%d, %d frames, native bf16: %s\n", path.c_str(), width, height, frames,
+              neuralisp::cpu_has_native_bf16() ? "yes" : "no");
+  auto enhancer = make_enhancer(path, {});
+  const std::vector<cv::Mat> inputs = videotestsrc_frames(width, height, 8);
+  cv::Mat out(height, width, CV_8UC3);
+  Timings total;
+  std::map<std::string, Timings> stages;
+  for (int i = 0; i < kWarmupFrames + frames; ++i) {
+    cv::Mat frame = inputs[i % inputs.size()];
+    neuralisp::FrameView o = view_of(out);
+    enhancer->set_frame_time(i / 30.0);
+    const auto t = Clock::now();
+    const neuralisp::Status status = enhancer->process(view_of(frame), {o});
+    if (!status.ok()) fail(status);
+    if (i < kWarmupFrames) continue;
+    total.ms.push_back(ms_since(t));
+    for (const auto& [key, value] : enhancer->statistics())
+      if (key.size() > 3 && key.compare(key.size() - 3, 3, "-ms") == 0) stages[key].ms.push_back(value);
+  }
+  total.report("RGB in, RGB out:");
+  std::printf("  %-38s", "");
+  for (const auto& [key, t] : stages) std::printf(" %s %.2f", key.c_str(), t.p50());
+  std::printf("\n  %-38s %.1f fps (library, p50); peak RSS %.0f MB\n", "", 1000.0 / total.p50(), peak_rss_mb());
+  return 0;
+}
 }  // namespace
 
 // One output against three from one trunk pass (issue 8: three must cost < 1.6x one).
@@ -877,12 +1254,18 @@ int main(int argc, char** argv) {
   if (mode == "raw-quality" && argc >= 5) return raw_quality(argv[2], argv[3], argv[4]);
   if (mode == "raw-speed" && argc >= 6)
     return raw_speed(argv[2], argv[3], std::atoi(argv[4]), std::atoi(argv[5]), argc > 6 ? std::atoi(argv[6]) : 50);
+  if (mode == "enhance-quality" && argc >= 4) return enhance_quality(argv[2], argv[3]);
+  if (mode == "enhance-temporal" && argc >= 5) return enhance_temporal(argv[2], argv[3], argv[4]);
+  if (mode == "enhance-speed" && argc >= 5)
+    return enhance_speed(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), argc > 5 ? std::atoi(argv[5]) : 50);
   if (mode == "restore-speed" && argc >= 5)
     return restore_speed(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), argc > 5 ? std::atoi(argv[5]) : 50);
   std::fprintf(stderr,
                "usage: %s speed MODEL WIDTH HEIGHT [FRAMES] | quality MODEL DATASETS_DIR | "
                "restore-speed MODEL_FILE WIDTH HEIGHT [FRAMES]\n"
                "       %s restore-quality MODEL_FILE DATASETS_DIR | raw-quality RAW2RGB RGB2RAW DATASETS_DIR |\n"
-               "       raw-speed RAW2RGB RGB2RAW WIDTH HEIGHT [FRAMES]\n", argv[0], argv[0]);
+               "       raw-speed RAW2RGB RGB2RAW WIDTH HEIGHT [FRAMES] | enhance-speed MODEL_FILE WIDTH HEIGHT [FRAMES]\n"
+               "       %s enhance-quality MODEL_FILE DATASETS_DIR | enhance-temporal MODEL_FILE DATASETS_DIR PLOT_PNG\n",
+               argv[0], argv[0], argv[0]);
   return 2;
 }

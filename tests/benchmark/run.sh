@@ -5,11 +5,15 @@ set -eu
 cd "$(dirname "$0")/../.."
 datasets="$(realpath -m "${1:-${NEURALISP_DATASETS:-../shared/datasets}}")"
 examples/setup.sh
-if ! dpkg-query -W -f='${Status}' libopencv-photo-dev 2>/dev/null | grep -q "install ok installed"; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends libopencv-photo-dev
-fi
+# OpenCV's photo module (fastNlMeans, the classical reference) and libav (the H.264 video clips
+# that ispenhance's temporal figures decode).
+for package in libopencv-photo-dev gstreamer1.0-libav; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$package"
+  fi
+done
 [ -x build/tests/benchmark/neuralisp-benchmark ] || { meson setup --reconfigure build >/dev/null && ninja -C build; }
 export GST_PLUGIN_PATH="$PWD/build/gst"
 bench=build/tests/benchmark/neuralisp-benchmark
@@ -21,6 +25,9 @@ $bench speed quality 1280 720 60
 restore_model="$(realpath build/models/restore/restore-fast.pt)"
 $bench restore-speed "$restore_model" 640 480 60
 $bench restore-speed "$restore_model" 1280 720 30
+enhance_model="$(realpath build/models/enhance/enhance-fast.pt)"
+$bench enhance-speed "$enhance_model" 1280 720 60
+$bench enhance-speed "$enhance_model" 1920 1080 30
 raw2rgb_model="$(realpath build/models/raw/raw2rgb-fast.pt)"
 rgb2raw_model="$(realpath build/models/raw/rgb2raw-fast.pt)"
 $bench raw-speed "$raw2rgb_model" "$rgb2raw_model" 640 480 60
@@ -32,6 +39,8 @@ if [ -d "$datasets/val/mcmaster18" ]; then
   done
   $bench restore-quality "$restore_model" "$datasets"
   $bench raw-quality "$raw2rgb_model" "$rgb2raw_model" "$datasets"
+  $bench enhance-quality "$enhance_model" "$datasets"
+  $bench enhance-temporal "$enhance_model" "$datasets" enhance-step-response.png
 else
   echo "quality figures skipped: no datasets at $datasets"
 fi

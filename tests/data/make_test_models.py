@@ -218,3 +218,59 @@ class GreyWorldRenderer(nn.Module):
 raw_export.export_renderer(GreyWorldRenderer(), "grey-world", os.path.join(HERE, "grey-world-raw2rgb.pt"))
 # The reverse ISP untrained: its correction starts at zero, so it is the explicit inverse.
 raw_export.export_unprocessor(raw_net.Unprocessor(), "explicit", os.path.join(HERE, "explicit-rgb2raw.pt"))
+
+
+# Enhancement: the library's mechanics (thumbnail, smoothing over frame time, strength, the
+# per-pixel transform) with a network whose answer is known.
+def load_enhance(name):
+    spec = importlib.util.spec_from_file_location(f"enhance_{name}", os.path.join(HERE, "..", "..", "models", "enhance", f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+enhance_net = load_enhance("net")
+sys.modules["net"] = enhance_net  # what models/enhance/export.py and style.py import
+sys.modules["style"] = load_enhance("style")
+enhance_export = load_enhance("export")
+sys.modules["net"] = denoise_net
+
+
+class GreyWorldEnhancer(nn.Module):
+    """Grey world to a mean of 0.5 per channel, warmth as red and blue gains (x1.25 at +1),
+    saturation as chroma scaled about the channel mean (0 at -1, x2 at +1), exposure as the tone
+    curve x^(2^-exposure); contrast ignored."""
+
+    @torch.jit.export
+    def estimate(self, thumbnail: torch.Tensor, style: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        means = thumbnail.float().mean(dim=(2, 3)).clamp_min(1e-3)
+        warm = torch.stack([1.25 ** style[:, 3], torch.ones_like(style[:, 3]), 1.25 ** -style[:, 3]], dim=1)
+        gains = 0.5 / means * warm
+        s = 1.0 + style[0, 2]
+        matrix = torch.zeros(1, 3, 10)
+        matrix[0, :, :3] = (1 - s) / 3.0 + s * torch.eye(3)
+        samples = torch.linspace(0, 1, 33).view(1, 33)
+        tone = samples ** (2.0 ** -style[:, 0:1])
+        return gains, matrix, tone
+
+    def forward(self, thumbnail: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        return self.estimate(thumbnail, style)[0]
+
+
+enhance_export.export(GreyWorldEnhancer(), "grey-world", os.path.join(HERE, "grey-world-enhancer.pt"))
+
+
+class IdentityEnhancer(nn.Module):
+    """Parameters that change nothing: unit gains, the identity matrix, a straight tone curve."""
+
+    @torch.jit.export
+    def estimate(self, thumbnail: torch.Tensor, style: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        matrix = torch.zeros(1, 3, 10)
+        matrix[0, :, :3] = torch.eye(3)
+        return torch.ones(1, 3), matrix, torch.linspace(0, 1, 33).view(1, 33)
+
+    def forward(self, thumbnail: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        return self.estimate(thumbnail, style)[0]
+
+
+enhance_export.export(IdentityEnhancer(), "identity", os.path.join(HERE, "identity-enhancer.pt"))

@@ -2,6 +2,8 @@
 /* Synthetic frames and pixel comparisons for the element tests. */
 #pragma once
 
+#include <glib/gstdio.h>
+#include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -329,6 +331,77 @@ assert_frames_flow_while (const char *description, const char *factory, GThreadF
   g_thread_join (thread);
   gst_object_unref (element);
   gst_harness_teardown (h);
+}
+
+/* A photo from a Debian package (mate-backgrounds, which tests/run.sh installs), never trained on. */
+#define TEST_PHOTO "/usr/share/backgrounds/mate/nature/LadyBird.jpg"
+
+/* The photo, decoded and scaled to width x height RGB. */
+static inline GstBuffer *
+load_photo (GstVideoInfo * info, int width, int height)
+{
+  gchar *description = g_strdup_printf ("filesrc location=" TEST_PHOTO " ! jpegdec ! videoconvert ! "
+      "videoscale ! video/x-raw,format=RGB,width=%d,height=%d ! appsink name=sink", width, height);
+  GError *error = NULL;
+  GstElement *pipeline = gst_parse_launch (description, &error);
+  g_free (description);
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  GstSample *sample = gst_app_sink_pull_sample (GST_APP_SINK (sink));
+  fail_unless (sample != NULL, "could not decode " TEST_PHOTO " (is mate-backgrounds installed?)");
+  fail_unless (gst_video_info_from_caps (info, gst_sample_get_caps (sample)));
+  GstBuffer *buffer = gst_buffer_ref (gst_sample_get_buffer (sample));
+  gst_sample_unref (sample);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  return buffer;
+}
+
+/* READY->PAUSED with this launch line's element must fail with an error whose text contains
+ * `expected`. */
+static inline void
+assert_start_error (const std::string & description, const std::string & expected)
+{
+  GError *error = NULL;
+  GstElement *element = gst_parse_launch (description.c_str (), &error);
+  fail_unless (element != NULL && error == NULL);
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (element, bus);
+  fail_unless (gst_element_set_state (element, GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE, "%s started",
+      description.c_str ());
+  GstMessage *message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL, "no error message for %s", description.c_str ());
+  GError *err = NULL;
+  gchar *debug = NULL;
+  gst_message_parse_error (message, &err, &debug);
+  const std::string text = std::string (err->message) + " " + (debug ? debug : "");
+  fail_unless (text.find (expected) != std::string::npos, "'%s' does not say '%s'", text.c_str (), expected.c_str ());
+  g_error_free (err);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_element_set_bus (element, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (element);
+}
+
+/* A missing file, a file of garbage and each of `models` (wrong ones for this element) must fail
+ * READY->PAUSED of `factory` with an error naming the file. */
+static inline void
+assert_bad_models_fail (const std::string & factory, const std::vector < std::string > &models)
+{
+  gchar *tmp = g_dir_make_tmp ("neuralisp-XXXXXX", NULL);
+  const std::string garbage = std::string (tmp) + "/garbage.pt";
+  g_file_set_contents (garbage.c_str (), "not a model", -1, NULL);
+  std::vector < std::string > paths = { std::string (tmp) + "/missing.pt", garbage };
+  paths.insert (paths.end (), models.begin (), models.end ());
+  for (const std::string & path : paths)
+    assert_start_error (factory + " model-location=" + path, path);
+  g_remove (garbage.c_str ());
+  g_rmdir (tmp);
+  g_free (tmp);
 }
 
 /* --- Bayer frames (video/x-bayer with bayer2rgb's row stride: rows padded to 4 samples) --- */

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include <neuralisp/degrader.h>
+#include <neuralisp/enhancer.h>
 #include <neuralisp/denoiser.h>
 #include <neuralisp/image.h>
 #include <neuralisp/color.h>
@@ -1040,4 +1042,208 @@ TEST(Raw, RefusesOddSizesBadLevelsAndWrongUse) {
   s = RawRenderer::create(options, wrong);
   EXPECT_EQ(s.code(), ErrorCode::kInvalidModel);
   EXPECT_NE(s.message().find("restore"), std::string::npos) << s.message();
+}
+
+namespace {
+
+std::unique_ptr<Enhancer> make_enhancer(const EnhanceParams& params = {}) {
+  std::unique_ptr<Enhancer> enhancer;
+  EnhancerOptions options;
+  options.model.path = model_path("grey-world-enhancer.pt");
+  Status s = Enhancer::create(options, enhancer);
+  EXPECT_TRUE(s.ok()) << s.message();
+  s = enhancer->set_params(params);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return enhancer;
+}
+
+// A flat grey frame with a colour cast (plus a little texture so the frame is not constant).
+void paint_cast(const FrameView& f, int red, int green, int blue) {
+  for (int y = 0; y < f.height; ++y)
+    for (int x = 0; x < f.width; ++x) {
+      std::uint8_t* p = f.planes[0] + y * f.strides[0] + 3 * x;
+      const int texture = (x + y) % 8 - 4;
+      p[0] = static_cast<std::uint8_t>(red + texture);
+      p[1] = static_cast<std::uint8_t>(green + texture);
+      p[2] = static_cast<std::uint8_t>(blue + texture);
+    }
+}
+
+std::array<double, 3> channel_means(const FrameView& f) {
+  std::array<double, 3> sum{};
+  for (int y = 0; y < f.height; ++y)
+    for (int x = 0; x < f.width; ++x)
+      for (int c = 0; c < 3; ++c) sum[c] += f.planes[0][y * f.strides[0] + 3 * x + c];
+  for (double& s : sum) s /= static_cast<double>(f.width) * f.height;
+  return sum;
+}
+
+double statistic(const Processor& p, const std::string& name) {
+  const Statistics list = p.statistics();
+  return std::map<std::string, double>(list.begin(), list.end()).at(name);
+}
+
+}  // namespace
+
+// The network's parameters reach every pixel, and strength blends from the input to them.
+TEST(Enhancer, AppliesTheEstimateAndStrengthBlendsToTheInput) {
+  OwnedFrame in(PixelFormat::kRGB, 96, 64, 5), out(PixelFormat::kRGB, 96, 64, 3);
+  paint_cast(in.view, 160, 100, 60);
+  EnhanceParams params;
+  params.smoothing_seconds = 0.0f;
+  auto enhancer = make_enhancer(params);
+  ASSERT_TRUE(enhancer->process(in.view, {out.view}).ok());
+  for (double mean : channel_means(out.view)) EXPECT_NEAR(mean, 127.5, 2.0) << "grey world to 0.5";
+  EXPECT_NEAR(statistic(*enhancer, "red-gain"), 100.0 / 160.0, 0.02);
+  EXPECT_NEAR(statistic(*enhancer, "blue-gain"), 100.0 / 60.0, 0.03);
+
+  params.strength = 0.5f;
+  ASSERT_TRUE(enhancer->set_params(params).ok());
+  ASSERT_TRUE(enhancer->process(in.view, {out.view}).ok());
+  const auto half = channel_means(out.view);
+  EXPECT_NEAR(half[0], (160.0 + 127.5) / 2, 4.0);
+  EXPECT_NEAR(half[2], (60.0 + 127.5) / 2, 4.0);
+
+  params.strength = 0.0f;
+  ASSERT_TRUE(enhancer->set_params(params).ok());
+  ASSERT_TRUE(enhancer->process(in.view, {out.view}).ok());
+  EXPECT_EQ(mean_abs_difference(in.view, out.view), 0.0) << "strength 0 is the input";
+}
+
+// The style reaches the network: warmth raises red over blue, saturation -1 is grey, exposure
+// brightens; and a change of style shows on the very next frame, however slow the smoothing.
+TEST(Enhancer, StyleChangesShowOnTheNextFrame) {
+  OwnedFrame in(PixelFormat::kRGB, 64, 64), out(PixelFormat::kRGB, 64, 64);
+  paint_scene(in.view);
+  EnhanceParams params;
+  params.smoothing_seconds = 30.0f;
+  auto enhancer = make_enhancer(params);
+  ASSERT_TRUE(enhancer->process(in.view, {out.view}).ok());
+  const auto natural = channel_means(out.view);
+  params.style.warmth = 1.0f;
+  ASSERT_TRUE(enhancer->set_params(params).ok());
+  ASSERT_TRUE(enhancer->process(in.view, {out.view}).ok());
+  const auto warm = channel_means(out.view);
+  EXPECT_GT(warm[0] - warm[2], natural[0] - natural[2] + 20.0);
+  params.style = {};
+  params.style.saturation = -1.0f;
+  ASSERT_TRUE(enhancer->set_params(params).ok());
+  ASSERT_TRUE(enhancer->process(in.view, {out.view}).ok());
+  for (int y = 0; y < 64; y += 7)
+    for (int x = 0; x < 64; x += 5) {
+      const std::uint8_t* p = out.view.planes[0] + y * out.view.strides[0] + 3 * x;
+      EXPECT_LE(std::abs(p[0] - p[2]), 1);
+      EXPECT_LE(std::abs(p[0] - p[1]), 1);
+    }
+  params.style = {};
+  params.style.exposure = 1.0f;
+  ASSERT_TRUE(enhancer->set_params(params).ok());
+  ASSERT_TRUE(enhancer->process(in.view, {out.view}).ok());
+  const auto bright = channel_means(out.view);
+  EXPECT_GT(bright[1], natural[1] + 20.0);
+  EXPECT_GT(statistic(*enhancer, "exposure-ev"), 0.3);
+}
+
+// A change of light is followed within the smoothing time, gradually and
+// without overshoot, in frame time; reset() forgets it; a constant input gives a constant output.
+TEST(Enhancer, SmoothingFollowsFrameTimeWithoutOvershootAndResets) {
+  OwnedFrame dim(PixelFormat::kRGB, 64, 48), bright(PixelFormat::kRGB, 64, 48), out(PixelFormat::kRGB, 64, 48),
+      first(PixelFormat::kRGB, 64, 48);
+  paint_cast(dim.view, 100, 100, 60);
+  paint_cast(bright.view, 100, 100, 180);
+  EnhanceParams params;
+  params.smoothing_seconds = 1.0f;
+  auto enhancer = make_enhancer(params);
+  double t = 10.0;
+  for (int i = 0; i < 20; ++i, t += 0.04) {
+    enhancer->set_frame_time(t);
+    ASSERT_TRUE(enhancer->process(dim.view, {out.view}).ok());
+    if (i == 0) std::memcpy(first.memory[0].data(), out.memory[0].data(), out.memory[0].size());
+    EXPECT_EQ(mean_abs_difference(first.view, out.view), 0.0) << "frame " << i << ": no drift";
+  }
+  const double start = statistic(*enhancer, "blue-gain"), target = 100.0 / 180.0;
+  EXPECT_NEAR(start, 100.0 / 60.0, 0.03);
+  double previous = start;
+  double at_one_second = 0.0;
+  for (int i = 1; i <= 50; ++i, t += 0.04) {  // 25 frames a second, for 2 s
+    enhancer->set_frame_time(t);
+    ASSERT_TRUE(enhancer->process(bright.view, {out.view}).ok());
+    const double gain = statistic(*enhancer, "blue-gain");
+    EXPECT_LE(gain, previous + 1e-6) << "frame " << i << ": monotonic";
+    EXPECT_GE(gain, target - 0.01) << "frame " << i << ": no overshoot";
+    if (i == 1) {
+      EXPECT_GT(gain, start - 0.5 * (start - target)) << "gradual";
+    }
+    if (i == 25) at_one_second = gain;
+    previous = gain;
+  }
+  // The blue gain follows 1 / (smoothed mean), so 95% of the smoothed view is a little less of the gain.
+  EXPECT_LT(at_one_second - target, 0.1 * (start - target)) << "settled within the smoothing time";
+  enhancer->reset();
+  enhancer->set_frame_time(0.0);
+  ASSERT_TRUE(enhancer->process(dim.view, {out.view}).ok());
+  EXPECT_NEAR(statistic(*enhancer, "blue-gain"), 100.0 / 60.0, 0.03) << "after reset the next frame sets it";
+}
+
+TEST(Enhancer, EveryFormatAndOddSizeKeepsAlphaAndGeometry) {
+  auto enhancer = make_enhancer();
+  for (PixelFormat format : {PixelFormat::kI420, PixelFormat::kNV12, PixelFormat::kYUY2, PixelFormat::kRGBA,
+                             PixelFormat::kxBGR, PixelFormat::kBGR}) {
+    OwnedFrame in(format, 37, 21, 3), out(format, 37, 21, 7);
+    in.fill_random(static_cast<unsigned>(format));
+    enhancer->reset();
+    const Status s = enhancer->process(in.view, {out.view});
+    ASSERT_TRUE(s.ok()) << s.message();
+    if (format != PixelFormat::kRGBA) continue;
+    for (int y = 0; y < 21; ++y)
+      for (int x = 0; x < 37; ++x) {
+        EXPECT_EQ(out.view.planes[0][y * out.view.strides[0] + 4 * x + 3], in.view.planes[0][y * in.view.strides[0] + 4 * x + 3]);
+      }
+  }
+}
+
+TEST(Enhancer, RefusesBadSettingsFramesAndModels) {
+  auto enhancer = make_enhancer();
+  for (float bad : {1.5f, -1.01f, NAN}) {
+    EnhanceParams p;
+    p.style.warmth = bad;
+    EXPECT_FALSE(enhancer->set_params(p).ok()) << bad;
+    p = {};
+    p.strength = bad;
+    EXPECT_FALSE(enhancer->set_params(p).ok()) << bad;
+  }
+  EnhanceParams negative_time;
+  negative_time.smoothing_seconds = -1.0f;
+  EXPECT_FALSE(enhancer->set_params(negative_time).ok());
+  OwnedFrame raw(PixelFormat::kBayer8, 32, 32), rgb(PixelFormat::kRGB, 32, 32), small(PixelFormat::kRGB, 30, 32);
+  EXPECT_EQ(enhancer->process(raw.view, {rgb.view}).code(), ErrorCode::kUnsupported);
+  EXPECT_FALSE(enhancer->process(rgb.view, {small.view}).ok());
+
+  std::unique_ptr<Enhancer> wrong;
+  EnhancerOptions options;
+  options.model.path = model_path("grey-world-raw2rgb.pt");
+  const Status s = Enhancer::create(options, wrong);
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidModel);
+  EXPECT_NE(s.message().find("raw2rgb"), std::string::npos) << s.message();
+}
+
+// The element's style enum comes from the library's table; the bundled model must have been
+// trained on the same looks.
+TEST(Enhancer, PresetsMatchTheBundledModel) {
+  std::unique_ptr<Model> model;
+  const Status s = Model::load(options_for(find_model("enhance/enhance-fast.pt")), model);
+  ASSERT_TRUE(s.ok()) << s.message();
+  const std::pair<const char*, EnhancePreset> presets[] = {
+      {"natural", EnhancePreset::kNatural}, {"vivid", EnhancePreset::kVivid},         {"warm", EnhancePreset::kWarm},
+      {"cool", EnhancePreset::kCool},       {"low-light", EnhancePreset::kLowLight}, {"film", EnhancePreset::kFilm},
+      {"mono", EnhancePreset::kMono}};
+  std::string expected;
+  for (const auto& [name, preset] : presets) {
+    const EnhanceStyle st = enhance_preset_style(preset);
+    char entry[128];
+    std::snprintf(entry, sizeof entry, "%s%s:%g;%g;%g;%g", expected.empty() ? "" : ",", name, st.exposure, st.contrast,
+                  st.saturation, st.warmth);
+    expected += entry;
+  }
+  EXPECT_EQ(model->info().fields.at("presets"), expected);
 }
