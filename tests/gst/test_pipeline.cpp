@@ -194,6 +194,18 @@ GST_START_TEST (test_camera_chain_runs_to_eos)
 }
 GST_END_TEST;
 
+/* The chain the project is named for: a noisy, soft, dim camera denoised, deblurred and
+ * enhanced, each element in its own thread; and the enhancer's looks on a tee. */
+GST_START_TEST (test_denoise_restore_enhance_chain_runs_to_eos)
+{
+  run_to_eos ("videotestsrc num-buffers=20 pattern=ball ! video/x-raw,format=YUY2,width=320,height=240 ! "
+      "videobalance brightness=-0.2 ! ispdegrade blur=1 camera-noise=0.4 seed=3 ! ispdenoise ! queue ! "
+      "isprestore deblur=0.3 ! queue ! ispenhance style=vivid ! videoconvert ! fakesink");
+  run_to_eos ("videotestsrc num-buffers=10 ! video/x-raw,format=NV12,width=176,height=144 ! tee name=t "
+      "t. ! queue ! ispenhance style=low-light ! fakesink t. ! queue ! ispenhance style=mono strength=0.5 ! fakesink");
+}
+GST_END_TEST;
+
 /* Networks in different streaming threads (after a queue, or on the branches of a tee) take
  * turns on the library's one inference thread: every stream reaches EOS, with no deadlock and no
  * error, whatever order the threads come in. */
@@ -209,7 +221,7 @@ GST_END_TEST;
 /* The example launch line each element shows in gst-inspect-1.0 must stay a valid pipeline. */
 GST_START_TEST (test_documented_examples_parse)
 {
-  for (const char *name : {"ispdenoise", "ispdegrade", "isprestore", "ispraw2rgb", "isprgb2raw"}) {
+  for (const char *name : {"ispdenoise", "ispdegrade", "isprestore", "ispraw2rgb", "isprgb2raw", "ispenhance"}) {
     GstElementFactory *factory = gst_element_factory_find (name);
     fail_unless (factory != NULL);
     const gchar *example = gst_element_factory_get_metadata (factory, "Example");
@@ -233,6 +245,7 @@ pipeline_suite (void)
   tcase_add_test (tc, test_denoising_a_noisy_photo_gains_5_db);
   tcase_add_test (tc, test_a_clean_photo_stays_clean);
   tcase_add_test (tc, test_camera_chain_runs_to_eos);
+  tcase_add_test (tc, test_denoise_restore_enhance_chain_runs_to_eos);
   tcase_add_test (tc, test_elements_in_different_threads_share_the_inference_thread);
   tcase_add_test (tc, test_file_to_file);
   tcase_add_test (tc, test_restoring_a_degraded_photo);
