@@ -174,17 +174,19 @@ torch.jit.save(heads, os.path.join(HERE, "trunk-and-heads.pt"), _extra_files={"n
 import importlib.util  # noqa: E402
 
 
-def load_raw(name):
-    spec = importlib.util.spec_from_file_location(f"raw_{name}", os.path.join(HERE, "..", "..", "models", "raw", f"{name}.py"))
+def load_task_module(task, name):
+    """models/<task>/<name>.py under a name of its own (every task has a net.py and an export.py)."""
+    path = os.path.join(HERE, "..", "..", "models", task, f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"{task}_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-raw_net = load_raw("net")
+raw_net = load_task_module("raw", "net")
 denoise_net = sys.modules["net"]
 sys.modules["net"] = raw_net  # what models/raw/export.py imports
-raw_export = load_raw("export")
+raw_export = load_task_module("raw", "export")
 sys.modules["net"] = denoise_net
 
 
@@ -222,17 +224,10 @@ raw_export.export_unprocessor(raw_net.Unprocessor(), "explicit", os.path.join(HE
 
 # Enhancement: the library's mechanics (thumbnail, smoothing over frame time, strength, the
 # per-pixel transform) with a network whose answer is known.
-def load_enhance(name):
-    spec = importlib.util.spec_from_file_location(f"enhance_{name}", os.path.join(HERE, "..", "..", "models", "enhance", f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-enhance_net = load_enhance("net")
+enhance_net = load_task_module("enhance", "net")
 sys.modules["net"] = enhance_net  # what models/enhance/export.py and style.py import
-sys.modules["style"] = load_enhance("style")
-enhance_export = load_enhance("export")
+sys.modules["style"] = load_task_module("enhance", "style")
+enhance_export = load_task_module("enhance", "export")
 sys.modules["net"] = denoise_net
 
 
