@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include <opencv2/core.hpp>
-
 #include "guard.h"
 #include "network_input.h"
 #include "neuralisp/color.h"
@@ -43,40 +41,6 @@ struct ThumbnailStats {
   double luminance = 0.0, chroma = 0.0;
 };
 
-// Area-averages an RGB image into `to`'s size, in the bins PyTorch's adaptive_avg_pool2d uses (the
-// network was trained on them): output i averages inputs [floor(i n / m), ceil((i + 1) n / m)).
-// Thumbnail rows are shared among the cores: it reads every pixel of the frame.
-void shrink(const ImageView& from, const ImageView& to) {
-  const auto begin = [](int i, int n, int m) { return static_cast<int>(static_cast<long>(i) * n / m); };
-  const auto end = [](int i, int n, int m) { return static_cast<int>((static_cast<long>(i + 1) * n + m - 1) / m); };
-  cv::parallel_for_(cv::Range(0, to.height), [&](const cv::Range& rows) {
-    std::vector<double> sums(3 * static_cast<std::size_t>(to.width));
-    for (int ty = rows.start; ty < rows.end; ++ty) {
-      std::fill(sums.begin(), sums.end(), 0.0);
-      const int y0 = begin(ty, from.height, to.height), y1 = end(ty, from.height, to.height);
-      for (int y = y0; y < y1; ++y) {
-        const float* row = from.row(y);
-        for (int tx = 0; tx < to.width; ++tx) {
-          float r = 0.0f, g = 0.0f, b = 0.0f;
-          for (int x = begin(tx, from.width, to.width), x1 = end(tx, from.width, to.width); x < x1; ++x) {
-            r += row[3 * x];
-            g += row[3 * x + 1];
-            b += row[3 * x + 2];
-          }
-          sums[3 * tx] += r;
-          sums[3 * tx + 1] += g;
-          sums[3 * tx + 2] += b;
-        }
-      }
-      float* out = to.row(ty);
-      for (int tx = 0; tx < to.width; ++tx) {
-        const double area = static_cast<double>(y1 - y0) * (end(tx, from.width, to.width) - begin(tx, from.width, to.width));
-        for (int c = 0; c < 3; ++c) out[3 * tx + c] = static_cast<float>(sums[3 * tx + c] / area);
-      }
-    }
-  });
-}
-
 ThumbnailStats stats_of(const ImageView& image) {
   ThumbnailStats s;
   for (int y = 0; y < image.height; ++y) {
@@ -111,7 +75,6 @@ EnhanceStyle enhance_preset_style(EnhancePreset preset) noexcept {
 
 struct Enhancer::Impl {
   std::unique_ptr<Model> model;
-  RuntimeSettings runtime;
   EnhanceParams params;
   Image frame, thumbnail, smoothed, preview;
   std::vector<Value> outputs;
@@ -170,10 +133,8 @@ Status Enhancer::set_params(const EnhanceParams& params) {
 
 void Enhancer::set_frame_time(double seconds) noexcept { impl_->next_frame_time = seconds; }
 
-void Enhancer::configure(const RuntimeSettings& settings) noexcept {
-  impl_->runtime = settings;
-  impl_->model->set_threads(settings.threads);
-}
+// The enhancer never tiles (the network sees a thumbnail): only the threads apply.
+void Enhancer::configure(const RuntimeSettings& settings) noexcept { impl_->model->set_threads(settings.threads); }
 
 void Enhancer::reset() noexcept {
   Impl& e = *impl_;
@@ -222,7 +183,8 @@ Status Enhancer::enhance(const FrameView& input, const FrameView& output) {
   const Clock::time_point converted = Clock::now();
 
   // The network's view: the frame area-averaged to 64x64, smoothed over frame time.
-  shrink(e.frame.view(), e.thumbnail.view());
+  status = resize_image(e.frame.view(), e.thumbnail.view());
+  if (!status.ok()) return status;
   const float weight = e.smoothing_weight();
   const ImageView now = e.thumbnail.view(), view = e.smoothed.view();
   for (int y = 0; y < kThumbnailSide; ++y) {
