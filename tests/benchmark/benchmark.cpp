@@ -107,31 +107,54 @@ constexpr int kWarmupFrames = 5;  // the first frames build oneDNN's kernels and
 
 const char* caps_format = "video/x-raw,format=RGB,width=%d,height=%d,framerate=30/1";
 
-// The frames videotestsrc makes, so that the library alone and the pipeline see the same ones.
-std::vector<cv::Mat> videotestsrc_frames(int width, int height, int count) {
-  gchar* caps = g_strdup_printf(caps_format, width, height);
-  gchar* description = g_strdup_printf("videotestsrc num-buffers=%d ! %s ! appsink name=sink sync=false", count, caps);
-  GstElement* pipeline = gst_parse_launch(description, nullptr);
-  g_free(description);
-  g_free(caps);
+// RGB frames pulled from a pipeline description (ending in raw video) and their presentation
+// times in seconds.
+struct Clip {
+  std::vector<cv::Mat> frames;
+  std::vector<double> seconds;
+};
+
+Clip pull_rgb_frames(const std::string& source, int max_frames) {
+  Clip clip;
+  const std::string description = source + " ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink sync=false";
+  GError* error = nullptr;
+  GstElement* pipeline = gst_parse_launch(description.c_str(), &error);
+  if (!pipeline) {
+    std::fprintf(stderr, "%s: %s\n", description.c_str(), error ? error->message : "cannot build the pipeline");
+    g_clear_error(&error);
+    return clip;
+  }
   GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  std::vector<cv::Mat> frames;
-  while (GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink))) {
-    GstMapInfo map;
+  while (static_cast<int>(clip.frames.size()) < max_frames) {
+    GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
+    if (!sample) break;
+    GstVideoInfo info;
+    gst_video_info_from_caps(&info, gst_sample_get_caps(sample));
     GstBuffer* buffer = gst_sample_get_buffer(sample);
+    GstMapInfo map;
     gst_buffer_map(buffer, &map, GST_MAP_READ);
-    cv::Mat frame(height, width, CV_8UC3);
-    for (int y = 0; y < height; ++y)  // videotestsrc pads RGB rows to 4 bytes
-      std::memcpy(frame.ptr(y), map.data + y * GST_ROUND_UP_4(width * 3), width * 3);
+    cv::Mat frame(info.height, info.width, CV_8UC3);
+    for (int y = 0; y < info.height; ++y)  // rows may be padded (RGB rows to 4 bytes)
+      std::memcpy(frame.ptr(y), map.data + y * info.stride[0], 3 * static_cast<std::size_t>(info.width));
     gst_buffer_unmap(buffer, &map);
+    clip.seconds.push_back(GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer) / 1e9
+                                                           : clip.frames.size() / 30.0);
     gst_sample_unref(sample);
-    frames.push_back(frame);
+    clip.frames.push_back(frame);
   }
   gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(sink);
   gst_object_unref(pipeline);
-  return frames;
+  return clip;
+}
+
+// The frames videotestsrc makes, so that the library alone and the pipeline see the same ones.
+std::vector<cv::Mat> videotestsrc_frames(int width, int height, int count) {
+  gchar* caps = g_strdup_printf(caps_format, width, height);
+  const std::string source = std::string("videotestsrc num-buffers=") + std::to_string(count) + " ! " + caps;
+  g_free(caps);
+  return pull_rgb_frames(source, count).frames;
 }
 
 struct ElementClock {
@@ -1001,50 +1024,6 @@ int enhance_quality(const std::string& path, const std::string& datasets) {
   return 0;
 }
 
-// Decoded RGB frames of a video file and their presentation times in seconds.
-struct Clip {
-  std::vector<cv::Mat> frames;
-  std::vector<double> seconds;
-};
-
-Clip decode(const std::string& file, int max_frames) {
-  Clip clip;
-  gchar* description = g_strdup_printf(
-      "filesrc location=\"%s\" ! decodebin ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink sync=false",
-      file.c_str());
-  GError* error = nullptr;
-  GstElement* pipeline = gst_parse_launch(description, &error);
-  g_free(description);
-  if (!pipeline) {
-    std::fprintf(stderr, "%s: %s\n", file.c_str(), error ? error->message : "cannot build a decoder");
-    g_clear_error(&error);
-    return clip;
-  }
-  GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
-  gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  while (static_cast<int>(clip.frames.size()) < max_frames) {
-    GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
-    if (!sample) break;
-    GstVideoInfo info;
-    gst_video_info_from_caps(&info, gst_sample_get_caps(sample));
-    GstBuffer* buffer = gst_sample_get_buffer(sample);
-    GstMapInfo map;
-    gst_buffer_map(buffer, &map, GST_MAP_READ);
-    cv::Mat frame(info.height, info.width, CV_8UC3);
-    for (int y = 0; y < info.height; ++y)
-      std::memcpy(frame.ptr(y), map.data + y * info.stride[0], 3 * static_cast<std::size_t>(info.width));
-    gst_buffer_unmap(buffer, &map);
-    clip.seconds.push_back(GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer) / 1e9
-                                                           : clip.frames.size() / 30.0);
-    gst_sample_unref(sample);
-    clip.frames.push_back(frame);
-  }
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  gst_object_unref(sink);
-  gst_object_unref(pipeline);
-  return clip;
-}
-
 double mean_abs_change(const cv::Mat& a, const cv::Mat& b) {
   cv::Mat d;
   cv::absdiff(a, b, d);
@@ -1095,7 +1074,7 @@ int enhance_temporal(const std::string& path, const std::string& datasets, const
   }
   std::sort(clips.begin(), clips.end());
   for (const std::string& file : clips) {
-    Clip clip = decode(file, 300);
+    Clip clip = pull_rgb_frames("filesrc location=\"" + file + "\" ! decodebin", 300);
     if (clip.frames.size() < 2) {
       std::printf("  %-36s not decoded (needs gstreamer1.0-libav for H.264)\n", std::filesystem::path(file).filename().c_str());
       continue;
