@@ -16,10 +16,25 @@ status=0
 meson test -C build --print-errorlogs --no-suite perf "$@" || status=$?
 tests/sanitizers/run.sh || status=$?
 meson test -C build --suite perf --logbase perflog || echo "perf suite: see build/meson-logs/perflog.txt (reported, not counted)"
-# One plain closing line for CI logs: suites passed and failed.
+# For each failed suite the lines that say why (a CI log keeps only the end of a long output,
+# where sanitizer reports of later tests bury them), then one plain closing line: suites passed
+# and failed.
 python3 - build/meson-logs/testlog.json build-asan/meson-logs/sanitizers.json <<'PY'
-import json, sys
-results = [json.loads(line)["result"] for path in sys.argv[1:] for line in open(path) if line.strip()]
+import json, re, sys
+cause = re.compile(r":[FE]:|Failure|FAILED|runtime error|ERROR: \w+Sanitizer|SUMMARY: |CRITICAL|WARNING \*\*|"
+                   r"Received signal|Early exit|[Tt]imeout")
+results = []
+for path in sys.argv[1:]:
+    for line in open(path):
+        if not line.strip():
+            continue
+        test = json.loads(line)
+        results.append(test["result"])
+        if test["result"] not in ("OK", "EXPECTEDFAIL", "SKIP"):
+            print(f"{test['name']} ({path}): {test['result']}, exit {test.get('returncode')}")
+            output = (test.get("stdout") or "") + (test.get("stderr") or "")
+            for text in [t for t in output.splitlines() if cause.search(t)][:40]:
+                print("   ", text)
 passed = sum(r in ("OK", "EXPECTEDFAIL") for r in results)
 skipped = results.count("SKIP")
 print(f"suites: {passed} passed, {len(results) - passed - skipped} failed, {skipped} skipped")
