@@ -41,7 +41,8 @@ bool is_bayer(PixelFormat format) { return format == PixelFormat::kBayer8 || for
 
 inline std::uint8_t to_byte(float v) {
   v = v * 255.0f + 0.5f;
-  v = v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v);
+  // Written so that NaN becomes 0: a cast of NaN is undefined.
+  v = v >= 0.0f ? (v < 255.0f ? v : 255.0f) : 0.0f;
   return static_cast<std::uint8_t>(v);
 }
 
@@ -75,7 +76,7 @@ struct YuvCoefficients {
   std::uint8_t cr_code(float r, float y) const { return clamp_code(128.0f + c_scale * (r - y) / (2.0f * (1.0f - kr))); }
   static std::uint8_t clamp_code(float v) {
     v += 0.5f;
-    return static_cast<std::uint8_t>(v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v));
+    return static_cast<std::uint8_t>(v >= 0.0f ? (v < 255.0f ? v : 255.0f) : 0.0f);  // NaN -> 0
   }
 };
 
@@ -333,7 +334,7 @@ void image_to_bayer(const ImageView& img, const FrameView& f) {
         const int x = 2 * cx + s.x[c];
         if (x >= f.width) continue;
         float v = src[4 * cx + c] * maximum + 0.5f;
-        v = v < 0.0f ? 0.0f : (v > maximum ? maximum : v);
+        v = v >= 0.0f ? (v < maximum ? v : maximum) : 0.0f;  // NaN -> 0
         if (wide) {
           const std::uint16_t raw = static_cast<std::uint16_t>(v);
           std::memcpy(row + 2 * x, &raw, 2);
@@ -458,8 +459,9 @@ Status image_to_frame(const ImageView& image, const FrameView& frame, int unshuf
   status = check_image(frame, image, unshuffle);
   if (!status.ok()) return status;
   if (alpha_source && (alpha_source->format != frame.format || alpha_source->width != frame.width ||
-                       alpha_source->height != frame.height))
-    return Status::Error(ErrorCode::kInvalidArgument, "alpha source differs from the frame in format or size");
+                       alpha_source->height != frame.height || !validate_frame(*alpha_source).ok()))
+    return Status::Error(ErrorCode::kInvalidArgument,
+                         "alpha source differs from the frame in format or size, or is no readable frame");
   return guarded("writing a frame", [&] {
     if (is_bayer(frame.format)) {
       image_to_bayer(image, frame);

@@ -15,12 +15,11 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <set>
-#include <sstream>
 #include <thread>
 #include <unordered_map>
 
 #include "guard.h"
+#include "model_metadata.h"
 #include "neuralisp/model.h"
 #include "tensor_pool.h"
 
@@ -38,166 +37,15 @@ class Features {
 namespace {
 
 constexpr const char* kMetaRecord = "neuralisp.meta";
-constexpr const char* kMetaFormat = "neuralisp-model/2";
-
-// Bounds on what a model file may declare, so that no crafted value overflows the library's
-// arithmetic or lets a model load that cannot run the frames an element accepts.
-constexpr int kMaxAlignment = 256;
-constexpr int kMaxOverlap = 1024;
-constexpr int kMaxDimension = 4096;    // channels, vector lengths, tensor sides
-constexpr float kMinScale = 1.0f / 64;
-constexpr float kMaxScale = 8.0f;
-constexpr std::size_t kMaxMethods = 16;
-constexpr std::size_t kMaxValues = 32;  // per method side
 constexpr std::uintmax_t kMaxModelBytes = 1ull << 30;
 // Every this many values of an output are checked for NaN and infinity: a broken model fills its
 // outputs with them, and a sparse look costs nothing measurable per frame.
 constexpr std::int64_t kFiniteCheckStride = 61;
 
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::stringstream stream(text);
-  std::string part;
-  while (std::getline(stream, part, separator))
-    if (!part.empty()) parts.push_back(part);
-  return parts;
-}
-
-bool parse_int(const std::string& text, int* value) {
-  try {
-    std::size_t used = 0;
-    *value = std::stoi(text, &used);
-    return used == text.size();
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
-bool parse_float(const std::string& text, float* value) {
-  try {
-    std::size_t used = 0;
-    *value = std::stof(text, &used);
-    return used == text.size() && std::isfinite(*value);
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
-Status invalid(const std::string& path, const std::string& why) {
-  return Status::Error(ErrorCode::kInvalidModel, "model '" + path + "' " + why);
-}
-
-// One value of a method signature: name:kind[/N[xM...]][@scale][=default[;default...]]
-bool parse_value(const std::string& text, bool is_input, ValueSpec* spec) {
-  const auto colon = text.find(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  spec->name = text.substr(0, colon);
-  std::string rest = text.substr(colon + 1);
-  std::string defaults;
-  if (const auto eq = rest.find('='); eq != std::string::npos) {
-    defaults = rest.substr(eq + 1);
-    rest = rest.substr(0, eq);
-  }
-  if (const auto at = rest.find('@'); at != std::string::npos) {
-    if (!parse_float(rest.substr(at + 1), &spec->scale) || spec->scale < kMinScale || spec->scale > kMaxScale)
-      return false;
-    rest = rest.substr(0, at);
-  }
-  std::string dims;
-  if (const auto slash = rest.find('/'); slash != std::string::npos) {
-    dims = rest.substr(slash + 1);
-    rest = rest.substr(0, slash);
-  }
-  for (const std::string& d : split(dims, 'x')) {
-    int n = 0;
-    if (!parse_int(d, &n) || n < 1 || n > kMaxDimension) return false;
-    spec->shape.push_back(n);
-  }
-  for (const std::string& d : split(defaults, ';')) {
-    float v = 0.0f;
-    if (!parse_float(d, &v)) return false;
-    spec->defaults.push_back(v);
-  }
-  static const std::map<std::string, ValueKind> kinds{
-      {"image", ValueKind::kImage}, {"map", ValueKind::kMap},       {"scalar", ValueKind::kScalar},
-      {"vector", ValueKind::kVector}, {"tensor", ValueKind::kTensor}, {"features", ValueKind::kFeatures}};
-  const auto kind = kinds.find(rest);
-  if (kind == kinds.end()) return false;
-  spec->kind = kind->second;
-  switch (spec->kind) {
-    case ValueKind::kImage:
-    case ValueKind::kMap:
-      if (spec->shape.size() != 1) return false;
-      spec->channels = spec->shape[0];
-      spec->shape.clear();
-      return true;
-    case ValueKind::kScalar:
-      return is_input && spec->shape.empty() && spec->defaults.size() == 1;
-    // An input carries the defaults the probe feeds it; an output (estimated levels) carries none.
-    case ValueKind::kVector:
-      return spec->shape.size() == 1 &&
-             spec->defaults.size() == (is_input ? static_cast<std::size_t>(spec->shape[0]) : 0u);
-    case ValueKind::kTensor:
-      return !is_input && !spec->shape.empty();
-    case ValueKind::kFeatures:
-      return spec->shape.empty();
-  }
-  return false;
-}
-
-Status parse_metadata(const std::string& path, const std::string& text, ModelInfo* info) {
-  for (const std::string& line : split(text, '\n')) {
-    const auto eq = line.find('=');
-    if (eq == std::string::npos) return invalid(path, "has a malformed metadata line: " + line);
-    info->fields[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  auto field = [&](const std::string& key) -> std::string {
-    auto it = info->fields.find(key);
-    return it == info->fields.end() ? std::string() : it->second;
-  };
-  if (field("format") != kMetaFormat)
-    return invalid(path, "declares format '" + field("format") + "', expected '" + kMetaFormat +
-                             "'; export it again with models/*/export.py");
-  info->task = field("task");
-  info->variant = field("variant");
-  if (info->task.empty()) return invalid(path, "metadata names no task");
-  const bool valid_unshuffle = parse_int(field("unshuffle"), &info->unshuffle) &&
-                               (info->unshuffle == 1 || info->unshuffle == 2 || info->unshuffle == 4);
-  if (!valid_unshuffle || !parse_int(field("alignment"), &info->alignment) || info->alignment < 1 ||
-      info->alignment > kMaxAlignment || info->alignment % info->unshuffle != 0 ||
-      !parse_int(field("overlap"), &info->overlap) || info->overlap < 0 || info->overlap > kMaxOverlap)
-    return invalid(path, "metadata needs unshuffle 1, 2 or 4, an alignment of 1-" + std::to_string(kMaxAlignment) +
-                             " that is a multiple of it, and an overlap of 0-" + std::to_string(kMaxOverlap));
-  const std::vector<std::string> methods = split(field("methods"), ',');
-  if (methods.empty() || methods.size() > kMaxMethods) return invalid(path, "metadata declares no methods, or too many");
-  std::set<std::string> features_made;
-  for (const std::string& name : methods) {
-    MethodSpec method;
-    method.name = name;
-    for (const bool is_input : {true, false}) {
-      const std::string key = "method." + name + (is_input ? ".inputs" : ".outputs");
-      std::vector<ValueSpec>& specs = is_input ? method.inputs : method.outputs;
-      const std::vector<std::string> texts = split(field(key), ',');
-      if (texts.size() > kMaxValues) return invalid(path, "declares too many values in " + key);
-      for (const std::string& text : texts) {
-        ValueSpec spec;
-        if (!parse_value(text, is_input, &spec)) return invalid(path, "has a malformed value '" + text + "' in " + key);
-        if (is_input && spec.kind == ValueKind::kFeatures && !features_made.count(spec.name))
-          return invalid(path, "method '" + name + "' takes features '" + spec.name + "' that no earlier method makes");
-        if (!is_input && spec.kind == ValueKind::kFeatures) features_made.insert(spec.name);
-        specs.push_back(spec);
-      }
-    }
-    if (method.outputs.empty()) return invalid(path, "method '" + name + "' declares no outputs");
-    info->methods.push_back(method);
-  }
-  return Status::Ok();
-}
-
 // The cause of a LibTorch error in one line: its first line, and for a TorchScript traceback
 // (whose first line only says that an operation failed) also its last, which names the error.
 std::string cause_of(const char* text) {
-  const std::vector<std::string> lines = split(text, '\n');
+  const std::vector<std::string> lines = split_fields(text, '\n');
   if (lines.empty()) return "unknown error";
   std::string last = lines.back();
   while (!last.empty() && last.front() == ' ') last.erase(0, 1);
@@ -416,15 +264,15 @@ Status Model::Impl::prepare(const ModelOptions& options) {
   try {
     loaded = torch::jit::load(path, device, extra);
   } catch (const std::exception& e) {
-    return invalid(path, "is not a readable TorchScript file: " + cause_of(e.what()));
+    return invalid_model(path, "is not a readable TorchScript file: " + cause_of(e.what()));
   }
   if (extra[kMetaRecord].empty())
-    return invalid(path, std::string("has no '") + kMetaRecord + "' record; export it with models/*/export.py");
-  Status status = parse_metadata(path, extra[kMetaRecord], &info);
+    return invalid_model(path, std::string("has no '") + kMetaRecord + "' record; export it with models/*/export.py");
+  Status status = parse_model_metadata(path, extra[kMetaRecord], &info);
   if (!status.ok()) return status;
   std::vector<std::string> other_methods;
   for (const MethodSpec& m : info.methods) {
-    if (!loaded.find_method(m.name)) return invalid(path, "declares method '" + m.name + "' but has none");
+    if (!loaded.find_method(m.name)) return invalid_model(path, "declares method '" + m.name + "' but has none");
     if (m.name != "forward") other_methods.push_back(m.name);
   }
 
@@ -441,11 +289,11 @@ Status Model::Impl::prepare(const ModelOptions& options) {
       if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
     module = torch::jit::freeze(loaded, other_methods);
   } catch (const std::exception& e) {
-    return invalid(path, "cannot be prepared for inference: " + cause_of(e.what()));
+    return invalid_model(path, "cannot be prepared for inference: " + cause_of(e.what()));
   }
 
   status = probe();
-  if (!status.ok()) return invalid(path, "fails on a probe input: " + status.message());
+  if (!status.ok()) return invalid_model(path, "fails on a probe input: " + status.message());
   return Status::Ok();
 }
 

@@ -51,8 +51,10 @@ void average_into_bins(const ImageView& from, const ImageView& to) {
 Status resize_image(const ImageView& source, const ImageView& target) {
   if (source.data == nullptr || target.data == nullptr || source.channels != target.channels ||
       source.channels < 1 || source.channels > CV_CN_MAX || source.width < 1 || source.height < 1 ||
-      target.width < 1 || target.height < 1)
-    return Status::Error(ErrorCode::kInvalidArgument, "resize needs two images with the same channels");
+      target.width < 1 || target.height < 1 ||
+      source.row_stride < static_cast<std::ptrdiff_t>(source.width) * source.channels ||
+      target.row_stride < static_cast<std::ptrdiff_t>(target.width) * target.channels)
+    return Status::Error(ErrorCode::kInvalidArgument, "resize needs two images with the same channels and rows that hold them");
   return guarded("resizing an image", [&] {
     // Area averaging when shrinking, so that a global estimate sees every pixel, not a sample.
     if (target.width <= source.width && target.height <= source.height) {

@@ -23,43 +23,13 @@
 #include <neuralisp/raw.h>
 #include <neuralisp/restorer.h>
 
+#include "owned_frame.h"
 #include "tiling.h"
 
 using namespace neuralisp;
+using neuralisp::test_support::OwnedFrame;
 
 namespace {
-
-// A frame in owned memory with a padded stride per plane.
-struct OwnedFrame {
-  std::vector<std::uint8_t> memory[3];
-  FrameView view;
-
-  OwnedFrame(PixelFormat format, int width, int height, int padding = 0) {
-    view.format = format;
-    view.width = width;
-    view.height = height;
-    const int cw = (width + 1) / 2, ch = (height + 1) / 2;
-    std::ptrdiff_t rows[3] = {height, 0, 0}, bytes[3] = {0, 0, 0};
-    switch (format) {
-      case PixelFormat::kI420: bytes[0] = width; bytes[1] = bytes[2] = cw; rows[1] = rows[2] = ch; break;
-      case PixelFormat::kNV12: bytes[0] = width; bytes[1] = 2 * cw; rows[1] = ch; break;
-      case PixelFormat::kYUY2: bytes[0] = 4 * cw; break;
-      case PixelFormat::kBayer8: bytes[0] = width; break;
-      case PixelFormat::kBayer16: bytes[0] = 2 * width; break;
-      default: bytes[0] = packed_pixel_bytes(format) * width; break;
-    }
-    for (int p = 0; p < plane_count(format); ++p) {
-      view.strides[p] = bytes[p] + padding;
-      memory[p].assign(view.strides[p] * rows[p], 0);
-      view.planes[p] = memory[p].data();
-    }
-  }
-  void fill_random(unsigned seed) {
-    std::mt19937 rng(seed);
-    for (auto& m : memory)
-      for (auto& b : m) b = static_cast<std::uint8_t>(rng());
-  }
-};
 
 std::string model_path(const char* name) { return std::string(NEURALISP_TEST_DATA_DIR) + "/" + name; }
 
@@ -208,6 +178,45 @@ TEST(Conversion, RefusesBadViews) {
   ASSERT_TRUE(image.resize(3, 4, 3).ok());
   EXPECT_EQ(frame_to_image(f.view, image.view()).code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(frame_to_image(f.view, image.view(), 0).code(), ErrorCode::kInvalidArgument);
+}
+
+// Findings of tests/fuzz: a NaN pixel (a model's, past the sparse finite check) writes code 0
+// instead of an undefined cast; an alpha source that is no readable frame, and images whose rows
+// are shorter than their pixels, are refused instead of read.
+TEST(Conversion, FuzzFindingsStayFixed) {
+  for (PixelFormat format : {PixelFormat::kRGBA, PixelFormat::kI420, PixelFormat::kBayer16}) {
+    OwnedFrame f(format, 4, 4);
+    f.view.bayer_bits = 12;
+    Image image;
+    const ImageSize size = image_size_for(format, 4, 4);
+    ASSERT_TRUE(image.resize(size.width, size.height, size.channels).ok());
+    std::fill_n(image.view().data, size.width * size.height * size.channels, std::nanf(""));
+    image.view().data[0] = INFINITY;
+    ASSERT_TRUE(image_to_frame(image.view(), f.view).ok());
+    const std::uint8_t* row = f.view.planes[0];
+    if (format == PixelFormat::kBayer16) {
+      EXPECT_EQ(row[0] | row[1] << 8, 4095);  // +inf: the largest code, NaN: 0
+      EXPECT_EQ(row[2] | row[3] << 8, 0);
+    } else if (format == PixelFormat::kRGBA) {
+      EXPECT_EQ(row[0], 255);
+      EXPECT_EQ(row[1], 0);
+    }
+  }
+  OwnedFrame rgba(PixelFormat::kRGBA, 4, 4);
+  Image image;
+  ASSERT_TRUE(image.resize(4, 4, 3).ok());
+  FrameView no_alpha = rgba.view;
+  no_alpha.planes[0] = nullptr;
+  EXPECT_EQ(image_to_frame(image.view(), rgba.view, 1, &no_alpha).code(), ErrorCode::kInvalidArgument);
+  no_alpha = rgba.view;
+  no_alpha.strides[0] = -no_alpha.strides[0];
+  EXPECT_EQ(image_to_frame(image.view(), rgba.view, 1, &no_alpha).code(), ErrorCode::kInvalidArgument);
+
+  Image small;
+  ASSERT_TRUE(small.resize(2, 2, 3).ok());
+  ImageView short_rows = image.view();
+  short_rows.row_stride = 11;
+  EXPECT_EQ(resize_image(short_rows, small.view()).code(), ErrorCode::kInvalidArgument);
 }
 
 TEST(Image, ResizeReportsExhaustedMemoryInsteadOfThrowing) {
