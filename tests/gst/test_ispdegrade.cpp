@@ -186,4 +186,4 @@ ispdegrade_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (ispdegrade);
+NEURALISP_CHECK_MAIN (ispdegrade);

@@ -406,4 +406,4 @@ ispdenoise_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (ispdenoise);
+NEURALISP_CHECK_MAIN (ispdenoise);

@@ -381,8 +381,8 @@ ispenhance_suite (void)
   tcase_add_test (tc, test_padded_input_strides);
   tcase_add_test (tc, test_sizes_from_1x1_to_1080p);
   tcase_add_test (tc, test_unsupported_caps_are_refused);
-  tcase_add_test (tc, test_each_preset_moves_a_photo_in_its_direction);
-  tcase_add_test (tc, test_natural_corrects_a_badly_exposed_cast);
+  tcase_add_photo_test (tc, test_each_preset_moves_a_photo_in_its_direction);
+  tcase_add_photo_test (tc, test_natural_corrects_a_badly_exposed_cast);
   tcase_add_test (tc, test_coefficient_changes_take_effect_on_the_next_frame);
   tcase_add_test (tc, test_controller_drives_saturation);
   tcase_add_test (tc, test_a_constant_input_gives_a_constant_output);
@@ -397,4 +397,4 @@ ispenhance_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (ispenhance);
+NEURALISP_CHECK_MAIN (ispenhance);

@@ -295,4 +295,4 @@ ispraw2rgb_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (ispraw2rgb);
+NEURALISP_CHECK_MAIN (ispraw2rgb);

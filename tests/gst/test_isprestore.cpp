@@ -609,4 +609,4 @@ isprestore_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (isprestore);
+NEURALISP_CHECK_MAIN (isprestore);

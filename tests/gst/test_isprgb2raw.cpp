@@ -186,4 +186,4 @@ isprgb2raw_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (isprgb2raw);
+NEURALISP_CHECK_MAIN (isprgb2raw);

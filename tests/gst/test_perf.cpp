@@ -60,4 +60,4 @@ perf_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (perf);
+NEURALISP_CHECK_MAIN (perf);

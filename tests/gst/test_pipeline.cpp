@@ -242,19 +242,19 @@ pipeline_suite (void)
   TCase *tc = tcase_create ("general");
   tcase_set_timeout (tc, 600);
   suite_add_tcase (s, tc);
-  tcase_add_test (tc, test_denoising_a_noisy_photo_gains_5_db);
-  tcase_add_test (tc, test_a_clean_photo_stays_clean);
-  tcase_add_test (tc, test_camera_chain_runs_to_eos);
+  tcase_add_photo_test (tc, test_denoising_a_noisy_photo_gains_5_db);
+  tcase_add_photo_test (tc, test_a_clean_photo_stays_clean);
+  tcase_add_photo_test (tc, test_camera_chain_runs_to_eos);
   tcase_add_test (tc, test_denoise_restore_enhance_chain_runs_to_eos);
   tcase_add_test (tc, test_elements_in_different_threads_share_the_inference_thread);
   tcase_add_test (tc, test_file_to_file);
-  tcase_add_test (tc, test_restoring_a_degraded_photo);
-  tcase_add_test (tc, test_restore_keeps_a_clean_photo);
+  tcase_add_photo_test (tc, test_restoring_a_degraded_photo);
+  tcase_add_photo_test (tc, test_restore_keeps_a_clean_photo);
   tcase_add_test (tc, test_restore_pads_to_eos);
-  tcase_add_test (tc, test_raw_round_trip_of_a_photo);
-  tcase_add_test (tc, test_stock_bayer_elements_interoperate);
+  tcase_add_photo_test (tc, test_raw_round_trip_of_a_photo);
+  tcase_add_photo_test (tc, test_stock_bayer_elements_interoperate);
   tcase_add_test (tc, test_documented_examples_parse);
   return s;
 }
 
-GST_CHECK_MAIN (pipeline);
+NEURALISP_CHECK_MAIN (pipeline);
