@@ -379,6 +379,72 @@ GST_START_TEST (test_reports_processing_time_as_latency)
 }
 GST_END_TEST;
 
+/* Threads alive in this process; their names in `names` when given. */
+static int
+thread_count (std::string * names = NULL)
+{
+  GDir *dir = g_dir_open ("/proc/self/task", 0, NULL);
+  fail_unless (dir != NULL);
+  int count = 0;
+  while (const gchar * task = g_dir_read_name (dir)) {
+    count++;
+    gchar *path = g_strdup_printf ("/proc/self/task/%s/comm", task), *comm = NULL;
+    if (names && g_file_get_contents (path, &comm, NULL, NULL))
+      *names += std::string (" ") + g_strstrip (comm);
+    g_free (comm);
+    g_free (path);
+  }
+  g_dir_close (dir);
+  return count;
+}
+
+/* Plays three frames through an ispdenoise with this many threads and tears it down; returns the
+ * threads alive while it played. */
+static int
+play_with_threads (int threads)
+{
+  GstVideoInfo info;
+  gchar *description = g_strdup_printf ("ispdenoise threads=%d noise-level=20", threads);
+  GstHarness *h = harness_for_video (description, GST_VIDEO_FORMAT_RGB, 64, 48, &info);
+  g_free (description);
+  for (int i = 0; i < 3; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, make_test_frame (&info, i)));
+  const int during = thread_count ();
+  gst_harness_teardown (h);
+  return during;
+}
+
+/* threads=256 on a machine of few cores runs at most one thread per core, and the model's own
+ * threads (the inference thread and its OpenMP team) are gone once the element is back in NULL.
+ * OpenCV's and LibTorch's process-wide pools (at most one thread per core each) start with the
+ * first frame and stay, so the second element is the one measured. */
+GST_START_TEST (test_threads_are_bounded_and_released_in_null)
+{
+  const int cores = (int) g_get_num_processors ();
+  const int before = thread_count ();
+  play_with_threads (256);
+  int settled = thread_count ();
+  for (int wait = 0; wait < 100 && settled > before + 2 * cores; wait++) {  /* team threads exit on their own */
+    g_usleep (20000);
+    settled = thread_count ();
+  }
+  fail_unless (settled <= before + 2 * cores, "%d threads after the first element, %d before (%d cores)", settled,
+      before, cores);
+
+  const int during = play_with_threads (256);
+  /* The inference thread and its team of at most one thread per core. */
+  fail_unless (during <= settled + cores, "%d threads while playing, %d without (%d cores)", during, settled, cores);
+  std::string names;
+  int after = thread_count (&names);
+  for (int wait = 0; wait < 100 && after > settled; wait++) {
+    g_usleep (20000);
+    names.clear ();
+    after = thread_count (&names);
+  }
+  fail_unless (after <= settled, "%d threads after NULL (%s), %d before", after, names.c_str (), settled);
+}
+GST_END_TEST;
+
 static Suite *
 ispdenoise_suite (void)
 {
@@ -403,6 +469,7 @@ ispdenoise_suite (void)
   tcase_add_test (tc, test_posts_noise_level_statistics);
   tcase_add_test (tc, test_strength_zero_passes_frames_through);
   tcase_add_test (tc, test_reports_processing_time_as_latency);
+  tcase_add_test (tc, test_threads_are_bounded_and_released_in_null);
   return s;
 }
 
