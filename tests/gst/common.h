@@ -349,10 +349,27 @@ static int photo_tests_skipped = 0;
       photo_tests_skipped++;                             \
   } while (0)
 
+/* Whether the neuralisp plugin GStreamer found is the one this build made (says why not). */
+static inline bool
+plugin_is_from_the_build_tree (void)
+{
+  GstPlugin *plugin = gst_registry_find_plugin (gst_registry_get (), "neuralisp");
+  const gchar *file = plugin ? gst_plugin_get_filename (plugin) : NULL;
+  const bool ours = file && g_str_has_prefix (file, NEURALISP_PLUGIN_BUILD_DIR "/");
+  if (!ours)
+    g_printerr ("the neuralisp plugin is %s, not the build tree's (" NEURALISP_PLUGIN_BUILD_DIR ")\n",
+        file ? file : "missing");
+  if (plugin)
+    gst_object_unref (plugin);
+  return ours;
+}
+
 #define NEURALISP_CHECK_MAIN(name)                                                              \
   int main (int argc, char **argv)                                                               \
   {                                                                                              \
     gst_check_init (&argc, &argv);                                                               \
+    if (!plugin_is_from_the_build_tree ())                                                       \
+      return 1;                                                                                  \
     const int failed = gst_check_run_suite (name##_suite (), #name, __FILE__);                   \
     if (failed == 0 && photo_tests_skipped > 0) {                                                \
       g_print ("%d tests skipped: " TEST_PHOTO " is missing (Debian's mate-backgrounds)\n",     \

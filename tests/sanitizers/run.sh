@@ -22,6 +22,8 @@ export GST_REGISTRY_FORK=no
 # tests/run.sh installs, brings dozens): every test that Check then forks inherits them
 # half-alive. LSan's "running thread was not suspended" lines came with them in CI, and a failure
 # that no later run reproduced once the registry existed.
+# The same plugin paths as tests/meson.build's test environment.
 GST_PLUGIN_PATH="$PWD/build-asan/gst" GST_REGISTRY="$PWD/build-asan/tests/registry.bin" \
+  GST_PLUGIN_SYSTEM_PATH_1_0="$(pkg-config --variable=pluginsdir gstreamer-1.0)" \
   LD_PRELOAD="libasan.so.8 libubsan.so.1" ASAN_OPTIONS=detect_leaks=0 gst-inspect-1.0 neuralisp >/dev/null
 exec meson test -C build-asan --print-errorlogs --suite lib --suite gst --logbase sanitizers "$@"
