@@ -22,6 +22,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <sstream>
@@ -497,46 +499,44 @@ int main(int argc, char** argv) {
     }
   }
 
+  // Conversions cost more than a parse: a frame case every fourth index, a resize every eighth.
+  struct Target {
+    const char* name;
+    std::uint64_t every;
+    std::function<std::string(Rng&, bool*, std::string*)> run;
+    Tally* tally;
+  };
+  const Target targets[] = {
+      {"metadata", 1,
+       [&](Rng& rng, bool* accepted, std::string* text) {
+         *text = mutate(pick(rng, corpus), rng, corpus);
+         return check_metadata(*text, accepted);
+       },
+       &metadata},
+      {"frames", 4, [](Rng& rng, bool* valid, std::string*) { return frame_case(rng, valid); }, &frames},
+      {"resize", 8, [](Rng& rng, bool* valid, std::string*) { return resize_case(rng, valid); }, &resizes},
+  };
+
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  for (std::uint64_t index = only_case < 0 ? 0 : only_case;; ++index) {
+  std::uint64_t failures = metadata.failures;
+  for (std::uint64_t index = only_case < 0 ? 0 : only_case; failures < 20; ++index) {  // 20: enough to read
     if (only_case >= 0 ? index > static_cast<std::uint64_t>(only_case) : elapsed() >= seconds) break;
-    {
-      Rng rng = case_rng(seed, index, 0);
-      const std::string text = mutate(pick(rng, corpus), rng, corpus);
+    for (std::uint64_t t = 0; t < std::size(targets); ++t) {
+      const Target& target = targets[t];
+      if (index % target.every != 0) continue;
+      Rng rng = case_rng(seed, index, t);
       bool accepted = false;
-      const std::string failure = check_metadata(text, &accepted);
-      metadata.cases++;
-      metadata.accepted += accepted;
+      std::string text;
+      const std::string failure = target.run(rng, &accepted, &text);
+      target.tally->cases++;
+      target.tally->accepted += accepted;
       if (!failure.empty()) {
-        metadata.failures++;
-        report("metadata", index, failure, &text);
+        target.tally->failures++;
+        failures++;
+        report(target.name, index, failure, text.empty() ? nullptr : &text);
       }
     }
-    // Conversions cost more than a parse: one of them every fourth case.
-    if (index % 4 == 0) {
-      Rng rng = case_rng(seed, index, 1);
-      bool valid = false;
-      const std::string failure = frame_case(rng, &valid);
-      frames.cases++;
-      frames.accepted += valid;
-      if (!failure.empty()) {
-        frames.failures++;
-        report("frames", index, failure, nullptr);
-      }
-    }
-    if (index % 8 == 0) {
-      Rng rng = case_rng(seed, index, 2);
-      bool valid = false;
-      const std::string failure = resize_case(rng, &valid);
-      resizes.cases++;
-      resizes.accepted += valid;
-      if (!failure.empty()) {
-        resizes.failures++;
-        report("resize", index, failure, nullptr);
-      }
-    }
-    if (metadata.failures + frames.failures + resizes.failures >= 20) break;  // enough to read
   }
 
   const double took = elapsed();
