@@ -8,6 +8,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 seconds=${1:-600}
 seed=${2:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+# The sanitizer build is configured (and built) the one way tests/sanitizers/run.sh does it.
 [ -f build-asan/build.ninja ] || tests/sanitizers/run.sh --list >/dev/null
 ninja -C build-asan tests/neuralisp-fuzz
 export ASAN_OPTIONS="detect_leaks=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"

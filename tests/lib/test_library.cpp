@@ -200,6 +200,8 @@ TEST(Conversion, FuzzFindingsStayFixed) {
     } else if (format == PixelFormat::kRGBA) {
       EXPECT_EQ(row[0], 255);
       EXPECT_EQ(row[1], 0);
+    } else {
+      EXPECT_EQ(row[1], 0);  // a NaN pixel's luma
     }
   }
   OwnedFrame rgba(PixelFormat::kRGBA, 4, 4);
