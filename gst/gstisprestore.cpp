@@ -19,13 +19,14 @@
  * plain filter. Pads can be requested and released while playing; unlinked pads cost nothing.
  * From gst-launch, pad properties are set as `src_0::denoise=0.5` on the element.
  *
- * `mode=blind` estimates the degradation of every frame instead (smoothed over time; the
- * estimate restarts after a flush, a discontinuity or new caps) and removes it on every pad,
- * whatever the task properties say. It is trained on camera noise carried through a demosaicking
- * ISP as well as on the task-scale degradations. At most once a second the element posts an
- * `isprestore-stats` element message with `frames`, `mean-process-time`, and as doubles
- * `outputs`, `blind`, `convert-in-ms`, `trunk-ms`, `heads-ms`, `convert-out-ms` and, in blind
- * mode, the estimate: `blur-sigma`, `noise-sigma` (0-255 scale) and `jpeg-quality`.
+ * The network estimates the degradation of every frame (smoothed over time; the estimate
+ * restarts after a flush, a discontinuity or new caps) and its shared trunk is told it, so that
+ * it tells noise from texture as the input calls for. `mode=blind` also removes that estimate on
+ * every pad, whatever the task properties say. It is trained on camera noise carried through a
+ * demosaicking ISP as well as on the task-scale degradations. At most once a second the element
+ * posts an `isprestore-stats` element message with `frames`, `mean-process-time`, and as doubles
+ * `outputs`, `blind`, `convert-in-ms`, `trunk-ms`, `heads-ms`, `convert-out-ms` and the
+ * estimate: `blur-sigma`, `noise-sigma` (0-255 scale) and `jpeg-quality`.
  *
  * The network runs in bfloat16 where the CPU computes it natively (`precision=auto`).
  *

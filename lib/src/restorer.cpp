@@ -2,6 +2,7 @@
 #include "neuralisp/restorer.h"
 
 #include <algorithm>
+#include <numeric>
 
 #include "frame_checks.h"
 #include "guard.h"
@@ -11,32 +12,60 @@
 namespace neuralisp {
 namespace {
 
-// The signature a restoration model declares (models/restore/export.py).
+// The signature a restoration model declares (models/restore/export.py): trunk(image, levels)
+// -> features, head(features, task) -> image.
 bool is_restorer(const ModelInfo& info) {
   const MethodSpec* trunk = info.method("trunk");
   const MethodSpec* head = info.method("head");
-  return info.task == "restore" && trunk && head && trunk->inputs.size() == 1 &&
+  return info.task == "restore" && trunk && head && trunk->inputs.size() == 2 &&
          trunk->inputs[0].kind == ValueKind::kImage && trunk->inputs[0].channels == 3 &&
+         trunk->inputs[1].kind == ValueKind::kVector && trunk->inputs[1].shape == std::vector<int>{3} &&
          trunk->outputs.size() == 1 && trunk->outputs[0].kind == ValueKind::kFeatures && head->inputs.size() == 2 &&
          head->inputs[0].kind == ValueKind::kFeatures && head->inputs[1].kind == ValueKind::kVector &&
          head->inputs[1].shape == std::vector<int>{3} && head->outputs.size() == 1 &&
          head->outputs[0].kind == ValueKind::kImage && head->outputs[0].channels == 3 && head->outputs[0].scale == 1.0f;
 }
 
-// Whether the model can run blind: estimate(features) -> levels:vector/3.
+// Whether the model measures its input's levels: estimate(image) -> levels:vector/3.
 bool can_estimate(const ModelInfo& info) {
   const MethodSpec* estimate = info.method("estimate");
-  return estimate && estimate->inputs.size() == 1 && estimate->inputs[0].kind == ValueKind::kFeatures &&
-         estimate->outputs.size() == 1 && estimate->outputs[0].kind == ValueKind::kVector &&
-         estimate->outputs[0].shape == std::vector<int>{3};
+  return estimate && estimate->inputs.size() == 1 && estimate->inputs[0].kind == ValueKind::kImage &&
+         estimate->inputs[0].channels == 3 && estimate->outputs.size() == 1 &&
+         estimate->outputs[0].kind == ValueKind::kVector && estimate->outputs[0].shape == std::vector<int>{3};
 }
 
 bool in_range(float v) { return v >= 0.0f && v <= 1.0f; }
 
-// The blind mode's estimate follows the frames with this weight per frame (a time constant of
-// about 8 frames): quick enough to follow a scene change, slow enough that the restoration does
-// not flicker with the estimate's frame-to-frame noise.
+// The estimate follows the frames with this weight per frame (a time constant of about 8
+// frames): quick enough to follow a scene change, slow enough that the restoration does not
+// flicker with the estimate's frame-to-frame noise.
 constexpr float kEstimateSmoothing = 0.12f;
+
+// The levels are statistics of the whole frame, measured on at most this many frame pixels per
+// side (a centred window of a larger frame): a megapixel pins them down, and a 4K frame's
+// estimate then costs what a 720p one does.
+constexpr int kEstimateWindowSide = 1280;
+// The window's origin keeps the frame's JPEG block grid (16: 4:2:0 macroblocks), whose
+// phase the estimator reads.
+constexpr int kJpegGrid = 16;
+
+// The centred window of `input` (the frame unshuffled by `unshuffle`) that the levels are
+// measured on.
+ImageView estimate_window(const ImageView& input, int unshuffle, int alignment) {
+  const int step = std::lcm(kJpegGrid, alignment);
+  auto window = [&](int cells, int& origin) {
+    const int frame = cells * unshuffle;
+    const int side = std::min(frame, kEstimateWindowSide / alignment * alignment);
+    origin = (frame - side) / 2 / step * step / unshuffle;
+    return side / unshuffle;
+  };
+  int x0 = 0, y0 = 0;
+  ImageView v = input;
+  v.width = window(input.width, x0);
+  v.height = window(input.height, y0);
+  v.data = input.row(y0) + static_cast<std::ptrdiff_t>(x0) * input.channels;
+  return v;
+}
 
 // The degradations' units on the task scale (models/restore/README.md).
 constexpr float kMaxBlurSigma = 4.0f, kMaxNoiseSigma = 50.0f;
@@ -51,7 +80,10 @@ struct Restorer::Impl {
   bool can_estimate = false;
   bool has_estimate = false;
   RestoreTask estimate;
-  std::vector<Value> levels;
+  // Told to the trunk: the smoothed estimate, or the trunk's declared levels for a model that
+  // does not estimate.
+  Value trunk_levels;
+  std::vector<Value> measured;
   Image input;
   Tiler tiler;
   std::vector<Value> trunk;
@@ -75,6 +107,7 @@ Status Restorer::create(const RestorerOptions& options, std::unique_ptr<Restorer
                                                          "' model, not a restorer with trunk and head methods");
     impl->tasks.resize(1);
     impl->can_estimate = can_estimate(impl->model->info());
+    impl->trunk_levels = Value::of_vector(impl->model->info().method("trunk")->inputs[1].defaults);
     restorer.reset(new Restorer(std::move(impl)));
     restorer->configure(options.runtime);
     return Status::Ok();
@@ -94,7 +127,7 @@ Status Restorer::set_tasks(const std::vector<RestoreTask>& tasks) {
 Status Restorer::set_mode(RestoreMode mode) {
   if (mode == RestoreMode::kBlind && !impl_->can_estimate)
     return Status::Error(ErrorCode::kInvalidArgument,
-                         "blind mode needs a model with an 'estimate' method (features -> levels:vector/3)");
+                         "blind mode needs a model with an 'estimate' method (image -> levels:vector/3)");
   impl_->mode = mode;
   return Status::Ok();
 }
@@ -109,6 +142,7 @@ void Restorer::configure(const RuntimeSettings& settings) noexcept {
 void Restorer::reset() noexcept {
   impl_->has_estimate = false;
   impl_->estimate = RestoreTask();
+  impl_->trunk_levels = Value::of_vector(impl_->model->info().method("trunk")->inputs[1].defaults);
   impl_->convert_in_ms = impl_->trunk_ms = impl_->heads_ms = impl_->convert_out_ms = 0.0;
 }
 
@@ -122,7 +156,7 @@ Statistics Restorer::statistics() const noexcept {
                      {"trunk-ms", r.trunk_ms},
                      {"heads-ms", r.heads_ms},
                      {"convert-out-ms", r.convert_out_ms}};
-    if (blind) {
+    if (r.can_estimate) {
       stats.emplace_back("blur-sigma", r.estimate.deblur * kMaxBlurSigma);
       stats.emplace_back("noise-sigma", r.estimate.denoise * kMaxNoiseSigma);
       stats.emplace_back("jpeg-quality", 100.0 - 90.0 * r.estimate.dejpeg);
@@ -141,19 +175,19 @@ Status Restorer::process(const FrameView& input, const std::vector<FrameView>& o
   return guarded("restoring a frame", [&] { return restore(input, outputs); });
 }
 
-void Restorer::update_estimate(const std::vector<float>& levels, float share) {
+void Restorer::update_estimate(const std::vector<float>& levels) {
   Impl& r = *impl_;
   const RestoreTask measured{std::clamp(levels[0], 0.0f, 1.0f), std::clamp(levels[1], 0.0f, 1.0f),
                              std::clamp(levels[2], 0.0f, 1.0f)};
   if (!r.has_estimate) {
     r.estimate = measured;
     r.has_estimate = true;
-    return;
+  } else {
+    r.estimate.deblur += kEstimateSmoothing * (measured.deblur - r.estimate.deblur);
+    r.estimate.denoise += kEstimateSmoothing * (measured.denoise - r.estimate.denoise);
+    r.estimate.dejpeg += kEstimateSmoothing * (measured.dejpeg - r.estimate.dejpeg);
   }
-  const float k = kEstimateSmoothing * share;
-  r.estimate.deblur += k * (measured.deblur - r.estimate.deblur);
-  r.estimate.denoise += k * (measured.denoise - r.estimate.denoise);
-  r.estimate.dejpeg += k * (measured.dejpeg - r.estimate.dejpeg);
+  r.trunk_levels.values = {r.estimate.deblur, r.estimate.denoise, r.estimate.dejpeg};
 }
 
 Status Restorer::restore(const FrameView& input, const std::vector<FrameView>& outputs) {
@@ -164,21 +198,22 @@ Status Restorer::restore(const FrameView& input, const std::vector<FrameView>& o
   if (!status.ok()) return status;
   const Clock::time_point converted = Clock::now();
 
-  r.heads.resize(r.tasks.size());
+  // The levels once per frame, before tiling: every tile's trunk is told the same ones.
   double trunk_ms = 0.0, heads_ms = 0.0;
+  if (r.can_estimate) {
+    status = r.model->run("estimate", {Value::of_image(estimate_window(r.input.view(), info.unshuffle, info.alignment))},
+                          r.measured);
+    if (!status.ok()) return status;
+    update_estimate(r.measured[0].values);
+    trunk_ms = ms_between(converted, Clock::now());
+  }
+
+  r.heads.resize(r.tasks.size());
   // Per tile: the trunk once, then every head from its features.
   const TileFunction run_tile = [&](const ImageView& tile, std::vector<ImageView>& images) -> Status {
     const Clock::time_point t0 = Clock::now();
-    Status s = r.model->run("trunk", {Value::of_image(tile)}, r.trunk);
+    Status s = r.model->run("trunk", {Value::of_image(tile), r.trunk_levels}, r.trunk);
     if (!s.ok()) return s;
-    if (r.mode == RestoreMode::kBlind) {
-      s = r.model->run("estimate", {r.trunk[0]}, r.levels);
-      if (!s.ok()) return s;
-      // Each tile moves the estimate by its share of the frame.
-      const ImageView whole = r.input.view();
-      const float share = static_cast<float>(tile.width) * tile.height / (static_cast<float>(whole.width) * whole.height);
-      update_estimate(r.levels[0].values, std::min(1.0f, share));
-    }
     const Clock::time_point t1 = Clock::now();
     images.clear();
     // Blind, every output has the same task: one head serves them all.

@@ -99,32 +99,32 @@ class NotANumber(nn.Module):
 
 class ShiftingRestorer(nn.Module):
     """A restorer (trunk and heads on the unshuffled frame) whose head adds a tenth of the task's
-    first value to every pixel: each output shows which task it got."""
+    deblur value and a tenth of the deblur level the trunk was told to every pixel: each output
+    shows which task it got and which levels reached the trunk."""
 
     def __init__(self):
         super().__init__()
         self.conv = nn.Conv2d(12, 8, 3, padding=1)
 
     @torch.jit.export
-    def trunk(self, half: torch.Tensor):
-        return half, self.conv(half.to(self.conv.weight.dtype))
+    def trunk(self, half: torch.Tensor, levels: torch.Tensor):
+        return half, self.conv(half.to(self.conv.weight.dtype)), levels
 
     @torch.jit.export
-    def head(self, features: Tuple[torch.Tensor, torch.Tensor], task: torch.Tensor) -> torch.Tensor:
-        half, _ = features
-        return half + 0.1 * task[:, 0].view(-1, 1, 1, 1)
+    def head(self, features: Tuple[torch.Tensor, torch.Tensor, torch.Tensor], task: torch.Tensor) -> torch.Tensor:
+        half, _, levels = features
+        return half + 0.1 * (task[:, 0] + levels[:, 0]).view(-1, 1, 1, 1)
 
     def forward(self, half: torch.Tensor) -> torch.Tensor:
         return half
 
 
 class EstimatingRestorer(ShiftingRestorer):
-    """The shifting restorer with a blind mode: it "estimates" every level as the frame's mean
+    """The shifting restorer with an estimate: it "estimates" every level as the frame's mean
     brightness, so a test sees which estimate each output was restored with."""
 
     @torch.jit.export
-    def estimate(self, features: Tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        half, _ = features
+    def estimate(self, half: torch.Tensor) -> torch.Tensor:
         return half.mean().clamp(0, 1).view(1, 1).repeat(1, 3)
 
 
@@ -136,7 +136,7 @@ SHIFTING_RESTORER_META = "\n".join([
     "alignment=8",
     "overlap=16",
     "methods=trunk,head",
-    "method.trunk.inputs=image:image/3",
+    "method.trunk.inputs=image:image/3,levels:vector/3=0;0;0",
     "method.trunk.outputs=features:features",
     "method.head.inputs=features:features,task:vector/3=0;0;0",
     "method.head.outputs=image:image/3",
@@ -158,8 +158,8 @@ torch.jit.save(torch.jit.script(Identity()), os.path.join(HERE, "huge-alignment.
                _extra_files={"neuralisp.meta": metadata("huge").replace("alignment=8", "alignment=1000000000")})
 torch.jit.save(torch.jit.script(ShiftingRestorer()), os.path.join(HERE, "shifting-restorer.pt"),
                _extra_files={"neuralisp.meta": SHIFTING_RESTORER_META})
-ESTIMATING_RESTORER_META = SHIFTING_RESTORER_META.replace("methods=trunk,head", "methods=trunk,head,estimate") + "\n".join([
-    "method.estimate.inputs=features:features",
+ESTIMATING_RESTORER_META = SHIFTING_RESTORER_META.replace("methods=trunk,head", "methods=estimate,trunk,head") + "\n".join([
+    "method.estimate.inputs=image:image/3",
     "method.estimate.outputs=levels:vector/3",
     "",
 ])

@@ -18,8 +18,9 @@
 #include <gst/video/video.h>
 
 /* Test models (tests/data/make_test_models.py): the head adds a tenth of the task's deblur value
- * to every pixel, so an output shows which task it got; the estimating one "estimates" every
- * level as the frame's mean brightness. */
+ * and a tenth of the deblur level its trunk was told to every pixel, so an output shows which
+ * task it got; the estimating one "estimates" every level as the frame's mean brightness, and
+ * its trunk is told that estimate. */
 #define SHIFTING_MODEL NEURALISP_TEST_DATA_DIR "/shifting-restorer.pt"
 #define ESTIMATING_MODEL NEURALISP_TEST_DATA_DIR "/estimating-restorer.pt"
 /* The shift a deblur value gives, in 8-bit RGB codes. */
@@ -346,8 +347,9 @@ grey_frame (const GstVideoInfo * info, guint8 level)
   return buffer;
 }
 
-/* Blind mode restores with the smoothed estimate on every pad, and a flush forgets it: the first
- * frame after the flush is restored with its own estimate alone. */
+/* Blind mode restores with the smoothed estimate on every pad (as its task, and as the trunk's
+ * levels: twice the shift), and a flush forgets it: the first frame after the flush is restored
+ * with its own estimate alone. */
 GST_START_TEST (test_blind_mode_restarts_its_estimate_on_flush)
 {
   GstVideoInfo info;
@@ -359,11 +361,11 @@ GST_START_TEST (test_blind_mode_restarts_its_estimate_on_flush)
   GstBuffer *smoothed = gst_harness_push_and_pull (h, gst_buffer_ref (dark));
   /* Estimate 0.8 from the bright frames, moved only part of the way to the dark frame's 0.2. */
   const double shift_smoothed = mean_shift (&info, dark, smoothed);
-  fail_unless (shift_smoothed > SHIFT (0.6) && shift_smoothed < SHIFT (0.8), "shift %f", shift_smoothed);
+  fail_unless (shift_smoothed > SHIFT (2 * 0.6) && shift_smoothed < SHIFT (2 * 0.8), "shift %f", shift_smoothed);
 
   flush_harness (h);
   GstBuffer *fresh = gst_harness_push_and_pull (h, gst_buffer_ref (dark));
-  fail_unless (std::fabs (mean_shift (&info, dark, fresh) - SHIFT (0.2)) < 1.0, "after the flush: shift %f",
+  fail_unless (std::fabs (mean_shift (&info, dark, fresh) - SHIFT (2 * 0.2)) < 1.0, "after the flush: shift %f",
       mean_shift (&info, dark, fresh));
   for (GstBuffer *b : { bright, dark, smoothed, fresh })
     gst_buffer_unref (b);

@@ -672,7 +672,8 @@ TEST(Restorer, RefusesWrongUse) {
 
 // Blind mode: every output is restored with the model's estimate, which follows the frames
 // smoothly and starts afresh after reset(). The test model estimates every level as the frame's
-// mean brightness and shifts the frame by a tenth of the deblur level.
+// mean brightness and shifts the frame by a tenth of the deblur task plus a tenth of the deblur
+// level its trunk is told.
 TEST(Restorer, BlindModeSmoothsTheEstimateAndResets) {
   std::unique_ptr<Restorer> restorer;
   RestorerOptions options;
@@ -692,7 +693,7 @@ TEST(Restorer, BlindModeSmoothsTheEstimateAndResets) {
   ASSERT_TRUE(restorer->process(bright.view, {a.view, b.view}).ok());
   EXPECT_NEAR(restorer->estimate().deblur, 0.8f, 0.01f) << "the first frame sets the estimate";
   EXPECT_EQ(a.memory[0], b.memory[0]) << "in blind mode every output gets the estimate, not its task";
-  EXPECT_NEAR(a.memory[0][0] - 204, 0.1 * 0.8 * 255, 1.5);
+  EXPECT_NEAR(a.memory[0][0] - 204, 0.2 * 0.8 * 255, 1.5) << "the estimate is the task and the trunk's levels";
 
   ASSERT_TRUE(restorer->process(dark.view, {a.view, b.view}).ok());
   const float smoothed = restorer->estimate().deblur;
@@ -712,7 +713,38 @@ TEST(Restorer, BlindModeSmoothsTheEstimateAndResets) {
 
   ASSERT_TRUE(restorer->set_mode(RestoreMode::kManual).ok());
   ASSERT_TRUE(restorer->process(dark.view, {a.view, b.view}).ok());
-  EXPECT_EQ(a.memory[0], dark.memory[0]) << "manual mode uses the tasks again";
+  EXPECT_NEAR(a.memory[0][0] - 51, 0.1 * 0.2 * 255, 1.5) << "manual mode: the tasks, and the trunk still told the estimate";
+  EXPECT_NEAR(b.memory[0][0] - 51, 1.2 * 0.1 * 255, 1.5);
+}
+
+// The levels are measured once per frame and every tile's trunk is told the same ones: a frame
+// half bright, half dark, cut into tiles, shifts uniformly by its mean. A frame wider than the
+// estimate's window is measured on its centre.
+TEST(Restorer, EveryTileIsToldTheFramesEstimate) {
+  std::unique_ptr<Restorer> restorer;
+  RestorerOptions options;
+  options.model.path = model_path("estimating-restorer.pt");
+  options.runtime.tile_size = 48;
+  ASSERT_TRUE(Restorer::create(options, restorer).ok());
+  OwnedFrame halves(PixelFormat::kRGB, 128, 64), out(PixelFormat::kRGB, 128, 64);
+  for (int y = 0; y < 64; ++y)
+    std::fill_n(halves.memory[0].begin() + y * 128 * 3, 64 * 3, 204);  // the left half; the right stays 0
+  ASSERT_TRUE(restorer->process(halves.view, {out.view}).ok());
+  EXPECT_NEAR(restorer->estimate().denoise, 0.4f, 0.01f);
+  const int shift = out.memory[0].back() - halves.memory[0].back();
+  EXPECT_NEAR(shift, 0.1 * 0.4 * 255, 1.5);
+  EXPECT_EQ(out.memory[0][0] - halves.memory[0][0], shift) << "both halves, in different tiles, got one estimate";
+
+  options.runtime.tile_size = 0;
+  ASSERT_TRUE(Restorer::create(options, restorer).ok());
+  OwnedFrame wide(PixelFormat::kRGB, 1600, 16), wide_out(PixelFormat::kRGB, 1600, 16);
+  for (int y = 0; y < 16; ++y) {
+    auto row = wide.memory[0].begin() + y * 1600 * 3;
+    std::fill_n(row, 1600 * 3, 102);
+    std::fill_n(row, 160 * 3, 255);  // outside the centred 1280-pixel window
+  }
+  ASSERT_TRUE(restorer->process(wide.view, {wide_out.view}).ok());
+  EXPECT_NEAR(restorer->estimate().denoise, 0.4f, 0.01f) << "measured on the frame's centre";
 }
 
 namespace {

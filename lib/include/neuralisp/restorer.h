@@ -34,7 +34,9 @@ enum class RestoreMode {
 
 // Controllable restoration with several outputs from one pass of a shared trunk: each output
 // frame gets its own task, and the model's trunk runs once per frame (per tile) while a head runs
-// per output from its features. Frames in any supported RGB or YUV format.
+// per output from its features. A model that estimates its input's degradation levels does so
+// once per frame; the trunk is told the estimate, smoothed over frames, in either mode. Frames in
+// any supported RGB or YUV format.
 class Restorer final : public Processor {
  public:
   static Status create(const RestorerOptions& options, std::unique_ptr<Restorer>& restorer);
@@ -45,17 +47,16 @@ class Restorer final : public Processor {
   Status set_tasks(const std::vector<RestoreTask>& tasks);
   // Fails for kBlind when the model cannot estimate levels. Takes effect from the next frame.
   Status set_mode(RestoreMode mode);
-  // Blind mode: the smoothed estimate of the input's degradation as a task (all zero before the
-  // first frame and after reset()).
+  // The smoothed estimate of the input's degradation as a task (all zero before the first frame,
+  // after reset() and for a model that does not estimate).
   RestoreTask estimate() const noexcept;
   // As many outputs as tasks, each of the input's format and size.
   Status process(const FrameView& input, const std::vector<FrameView>& outputs) override;
   void configure(const RuntimeSettings& settings) noexcept override;
-  // Forgets the blind mode's estimate, so that the next frame starts a new one; clears the
-  // statistics.
+  // Forgets the estimate, so that the next frame starts a new one; clears the statistics.
   void reset() noexcept override;
   // "outputs", "blind" (1 or 0), where the last frame's time went: "convert-in-ms", "trunk-ms",
-  // "heads-ms", "convert-out-ms"; in blind mode also the estimate in the degradations' units:
+  // "heads-ms", "convert-out-ms" (the estimate counts as trunk time); with a model that estimates, also the estimate in the degradations' units:
   // "blur-sigma" (pixels), "noise-sigma" (0-255 scale), "jpeg-quality" (100 = none).
   Statistics statistics() const noexcept override;
   const ModelInfo* model_info() const noexcept override;
@@ -64,7 +65,7 @@ class Restorer final : public Processor {
   struct Impl;
   explicit Restorer(std::unique_ptr<Impl> impl);
   Status restore(const FrameView& input, const std::vector<FrameView>& outputs);
-  void update_estimate(const std::vector<float>& levels, float share);
+  void update_estimate(const std::vector<float>& levels);
   std::unique_ptr<Impl> impl_;
 };
 
