@@ -25,7 +25,7 @@
  * every pad, whatever the task properties say. It is trained on camera noise carried through a
  * demosaicking ISP as well as on the task-scale degradations. At most once a second the element
  * posts an `isprestore-stats` element message with `frames`, `mean-process-time`, and as doubles
- * `outputs`, `blind`, `convert-in-ms`, `trunk-ms`, `heads-ms`, `convert-out-ms` and the
+ * `outputs`, `blind`, `convert-in-ms`, `estimate-ms`, `trunk-ms`, `heads-ms`, `convert-out-ms` and the
  * estimate: `blur-sigma`, `noise-sigma` (0-255 scale) and `jpeg-quality`.
  *
  * The network runs in bfloat16 where the CPU computes it natively (`precision=auto`).

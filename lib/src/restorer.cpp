@@ -90,7 +90,7 @@ struct Restorer::Impl {
   // One head's outputs per task: the views stay valid while the tile is blended.
   std::vector<std::vector<Value>> heads;
   std::vector<ImageView> images;
-  double convert_in_ms = 0.0, trunk_ms = 0.0, heads_ms = 0.0, convert_out_ms = 0.0;
+  double convert_in_ms = 0.0, estimate_ms = 0.0, trunk_ms = 0.0, heads_ms = 0.0, convert_out_ms = 0.0;
 };
 
 Restorer::Restorer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -143,7 +143,7 @@ void Restorer::reset() noexcept {
   impl_->has_estimate = false;
   impl_->estimate = RestoreTask();
   impl_->trunk_levels = Value::of_vector(impl_->model->info().method("trunk")->inputs[1].defaults);
-  impl_->convert_in_ms = impl_->trunk_ms = impl_->heads_ms = impl_->convert_out_ms = 0.0;
+  impl_->convert_in_ms = impl_->estimate_ms = impl_->trunk_ms = impl_->heads_ms = impl_->convert_out_ms = 0.0;
 }
 
 Statistics Restorer::statistics() const noexcept {
@@ -153,6 +153,7 @@ Statistics Restorer::statistics() const noexcept {
     Statistics stats{{"outputs", static_cast<double>(r.tasks.size())},
                      {"blind", blind ? 1.0 : 0.0},
                      {"convert-in-ms", r.convert_in_ms},
+                     {"estimate-ms", r.estimate_ms},
                      {"trunk-ms", r.trunk_ms},
                      {"heads-ms", r.heads_ms},
                      {"convert-out-ms", r.convert_out_ms}};
@@ -199,13 +200,13 @@ Status Restorer::restore(const FrameView& input, const std::vector<FrameView>& o
   const Clock::time_point converted = Clock::now();
 
   // The levels once per frame, before tiling: every tile's trunk is told the same ones.
-  double trunk_ms = 0.0, heads_ms = 0.0;
+  double estimate_ms = 0.0, trunk_ms = 0.0, heads_ms = 0.0;
   if (r.can_estimate) {
     status = r.model->run("estimate", {Value::of_image(estimate_window(r.input.view(), info.unshuffle, info.alignment))},
                           r.measured);
     if (!status.ok()) return status;
     update_estimate(r.measured[0].values);
-    trunk_ms = ms_between(converted, Clock::now());
+    estimate_ms = ms_between(converted, Clock::now());
   }
 
   r.heads.resize(r.tasks.size());
@@ -241,6 +242,7 @@ Status Restorer::restore(const FrameView& input, const std::vector<FrameView>& o
     if (!status.ok()) return status;
   }
   r.convert_in_ms = ms_between(start, converted);
+  r.estimate_ms = estimate_ms;
   r.trunk_ms = trunk_ms;
   r.heads_ms = heads_ms;
   r.convert_out_ms = ms_between(inferred, Clock::now());

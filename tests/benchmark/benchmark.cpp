@@ -1196,7 +1196,7 @@ int restore_speed(const std::string& path, int width, int height, int frames) {
     status = restorer->set_tasks(std::vector<neuralisp::RestoreTask>(tasks.begin(), tasks.begin() + count));
     std::vector<neuralisp::FrameView> views;
     for (std::size_t i = 0; i < count; ++i) views.push_back(view_of(outs[i]));
-    Timings timings, trunk, heads;
+    Timings timings, estimate, trunk, heads;
     for (int i = 0; status.ok() && i < kWarmupFrames + frames; ++i) {
       cv::Mat frame = inputs[i % inputs.size()];
       const auto t = Clock::now();
@@ -1204,6 +1204,7 @@ int restore_speed(const std::string& path, int width, int height, int frames) {
       if (i < kWarmupFrames) continue;
       timings.ms.push_back(ms_since(t));
       for (const auto& [key, value] : restorer->statistics()) {
+        if (key == "estimate-ms") estimate.ms.push_back(value);
         if (key == "trunk-ms") trunk.ms.push_back(value);
         if (key == "heads-ms") heads.ms.push_back(value);
       }
@@ -1215,7 +1216,8 @@ int restore_speed(const std::string& path, int width, int height, int frames) {
     char label[64];
     std::snprintf(label, sizeof label, "%zu output%s:", count, count > 1 ? "s" : "");
     timings.report(label);
-    std::printf("  %-38s trunk %.2f ms | heads %.2f ms (p50 each)\n", "", trunk.p50(), heads.p50());
+    std::printf("  %-38s estimate %.2f ms | trunk %.2f ms | heads %.2f ms (p50 each)\n", "", estimate.p50(), trunk.p50(),
+                heads.p50());
     p50[k] = timings.p50();
   }
   std::printf("  %-38s %.2fx one output (p50); one output %.1f fps\n", "three outputs cost:", p50[1] / p50[0],

@@ -55,9 +55,10 @@ class Restorer final : public Processor {
   void configure(const RuntimeSettings& settings) noexcept override;
   // Forgets the estimate, so that the next frame starts a new one; clears the statistics.
   void reset() noexcept override;
-  // "outputs", "blind" (1 or 0), where the last frame's time went: "convert-in-ms", "trunk-ms",
-  // "heads-ms", "convert-out-ms" (the estimate counts as trunk time); with a model that estimates, also the estimate in the degradations' units:
-  // "blur-sigma" (pixels), "noise-sigma" (0-255 scale), "jpeg-quality" (100 = none).
+  // "outputs", "blind" (1 or 0), where the last frame's time went: "convert-in-ms",
+  // "estimate-ms", "trunk-ms", "heads-ms", "convert-out-ms"; with a model that estimates, also
+  // the estimate in the degradations' units: "blur-sigma" (pixels), "noise-sigma" (0-255
+  // scale), "jpeg-quality" (100 = none).
   Statistics statistics() const noexcept override;
   const ModelInfo* model_info() const noexcept override;
 
