@@ -1,8 +1,8 @@
 """TorchScript export of a restoration checkpoint with the metadata libneuralisp checks.
 
 Saved scripted, not frozen, float32: the library casts and freezes it for the precision it runs.
-The file declares two methods, so that the library runs the trunk once per frame and a head per
-requested output (see models/README.md).
+The file declares three methods, so that the library estimates the input's levels once per frame,
+runs the trunk once per frame told them, and a head per requested output (see models/README.md).
 """
 import torch
 
@@ -18,15 +18,16 @@ def metadata(name: str) -> str:
         "unshuffle=2",
         f"alignment={net.ALIGNMENT}",
         "overlap=64",
-        "methods=trunk,head,estimate",
-        "method.trunk.inputs=image:image/3",
+        "methods=estimate,trunk,head",
+        # The input's blur, noise and JPEG levels on the task scale: what the trunk is told (the
+        # library smooths it over frames) and blind mode's task.
+        "method.estimate.inputs=image:image/3",
+        "method.estimate.outputs=levels:vector/3",
+        "method.trunk.inputs=image:image/3,levels:vector/3=0;0;0",
         "method.trunk.outputs=features:features",
         # The task vector: how much blur, noise and JPEG to remove (0 = keep, 1 = all).
         "method.head.inputs=features:features,task:vector/3=0;0;0",
         "method.head.outputs=image:image/3",
-        # Blind mode: the input's blur, noise and JPEG levels on the task scale.
-        "method.estimate.inputs=features:features",
-        "method.estimate.outputs=levels:vector/3",
         "",
     ])
 

@@ -5,7 +5,8 @@ For each crop, input levels l_in (blur, noise, JPEG in [0, 1]) are drawn, and ta
 l_gt between 0 and l_in: the input is the clean crop degraded to l_in, the target the same crop
 degraded to l_gt (same noise realisation, scaled), and the network, told t = l_in - l_gt, learns
 to remove exactly that much. Degradations run in the camera's order: blur, noise, 8-bit
-quantisation, JPEG. Every step also teaches the level estimator the input's levels.
+quantisation, JPEG. Every step also teaches the level estimator the input's levels, and the
+trunk is told the input's levels (the true ones or the estimate).
 
 A share of the noise is a camera's (shot and read noise in RAW through a demosaicking ISP), on
 the same scale as white noise, so that manual and blind mode both meet it; blind mode is the
@@ -105,32 +106,30 @@ def aligned(img: np.ndarray) -> torch.Tensor:
 
 @torch.inference_mode()
 def validate(model, images):
+    """Every score as deployed: the trunk told the estimated levels, not the true ones."""
     model.eval()
     scores = {}
+    errors = []
     for name, levels in VALIDATION.items():
-        inputs, outputs = [], []
+        inputs, outputs, blind = [], [], []
         for index, img in enumerate(images):
             clean = aligned(img)
             gen = torch.Generator().manual_seed(index)
-            noise = torch.randn(clean.shape, generator=gen)
             level = torch.tensor([levels])
-            degraded = degrade(clean, level, noise)
-            restored = F.pixel_shuffle(model(F.pixel_unshuffle(degraded, 2), level), 2)
+            degraded = degrade(clean, level, torch.randn(clean.shape, generator=gen))
+            half = F.pixel_unshuffle(degraded, 2)
+            estimate = model.estimate(half)
+            features = model.trunk(half, estimate)
+            restored = F.pixel_shuffle(model.head(features, level), 2)
             inputs.append(psnr(degraded, clean))
             outputs.append(psnr(synth.quantize(restored.clamp(0, 1)), clean))
+            errors.append((estimate - level).abs().mean().item())
+            if name == BLIND_VALIDATION:
+                restored = F.pixel_shuffle(model.head(features, estimate), 2)
+                blind.append(psnr(synth.quantize(restored.clamp(0, 1)), clean))
         scores[name] = (round(float(np.mean(inputs)), 3), round(float(np.mean(outputs)), 3))
-    blind, errors = [], []
-    for index, img in enumerate(images):
-        clean = aligned(img)
-        gen = torch.Generator().manual_seed(index)
-        level = torch.tensor([VALIDATION[BLIND_VALIDATION]])
-        degraded = degrade(clean, level, torch.randn(clean.shape, generator=gen))
-        features = model.trunk(F.pixel_unshuffle(degraded, 2))
-        estimate = model.estimate(features)
-        restored = F.pixel_shuffle(model.head(features, estimate), 2)
-        blind.append(psnr(synth.quantize(restored.clamp(0, 1)), clean))
-        errors.append((estimate - level).abs().mean().item())
-    scores["blind-" + BLIND_VALIDATION] = round(float(np.mean(blind)), 3)
+        if blind:
+            scores["blind-" + name] = round(float(np.mean(blind)), 3)
     scores["level-error"] = round(float(np.mean(errors)), 4)
     model.train()
     return scores
@@ -142,28 +141,30 @@ def network_precision(args):
 
 
 def task_loss(model, clean, gen, args):
-    """Relative ground truth with the given task, and the estimator on the input's levels."""
+    """Relative ground truth with the given task, and the estimator on the input's levels. The
+    trunk is told the true levels in a share of the samples and the estimate (detached) in the
+    rest, so that it learns from exact levels and copes with the estimator's errors."""
     l_in, keep = sample_levels(clean.shape[0], gen, args.zero_probability)
     noise = sample_noise(clean, l_in, gen, args.camera_share)
     l_gt = l_in * keep
     degraded = degrade(clean, l_in, noise)
     target = degrade(clean, l_gt, noise)
+    half = F.pixel_unshuffle(degraded, 2)
     with network_precision(args):
-        features = model.trunk(F.pixel_unshuffle(degraded, 2))
-        restored = model.head(features, l_in - l_gt)
-        estimate = model.estimate(features)
+        estimate = model.estimate(half)
+        told_truth = (torch.rand(clean.shape[0], 1, generator=gen) < args.true_level_share).float()
+        levels = told_truth * l_in + (1 - told_truth) * estimate.detach()
+        restored = model.head(model.trunk(half, levels), l_in - l_gt)
     return (F.l1_loss(restored.float(), F.pixel_unshuffle(target, 2)) +
             args.estimator_weight * F.l1_loss(estimate, l_in))
 
 
 def estimator_loss(model, clean, gen, args):
-    """The estimator alone on the input's levels, the rest of the network frozen."""
+    """The estimator alone on the input's levels, the rest of the network untouched."""
     l_in, _ = sample_levels(clean.shape[0], gen, args.zero_probability)
     degraded = degrade(clean, l_in, sample_noise(clean, l_in, gen, args.camera_share))
     with network_precision(args):
-        with torch.no_grad():
-            features = model.trunk(F.pixel_unshuffle(degraded, 2))
-        estimate = model.estimate(features)
+        estimate = model.estimate(F.pixel_unshuffle(degraded, 2))
     return F.l1_loss(estimate, l_in)
 
 
@@ -176,8 +177,10 @@ def main():
     parser.add_argument("--camera-share", type=float, default=0.3,
                         help="share of the noisy samples whose noise is a camera's (RAW through an ISP)")
     parser.add_argument("--estimator-weight", type=float, default=0.1)
+    parser.add_argument("--true-level-share", type=float, default=0.5,
+                        help="share of the samples whose trunk is told the true input levels instead of the estimate")
     parser.add_argument("--only-estimator", action="store_true",
-                        help="train the level estimator alone on the frozen trunk (fast: no heads, no backward through it)")
+                        help="train the level estimator alone (fast: no trunk, no heads)")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -188,7 +191,7 @@ def main():
     model = net.build(args.model)
     trunk, head = net.macs_per_pixel(model)
     print(f"MACs per pixel: trunk {trunk:.0f}, head {head:.0f}", flush=True)
-    trained = model.estimator.parameters() if args.only_estimator else model.parameters()
+    trained = model.level_estimator.parameters() if args.only_estimator else model.parameters()
     optimizer = torch.optim.Adam(trained, lr=args.lr)
     run = training.Run(args, model, optimizer, net.CONFIGS[args.model],
                        lambda: export(model, args.model, os.path.join(args.out, f"restore-{args.model}.pt")))
