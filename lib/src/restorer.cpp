@@ -107,9 +107,9 @@ Status Restorer::create(const RestorerOptions& options, std::unique_ptr<Restorer
                                                          "' model, not a restorer with trunk and head methods");
     impl->tasks.resize(1);
     impl->can_estimate = can_estimate(impl->model->info());
-    impl->trunk_levels = Value::of_vector(impl->model->info().method("trunk")->inputs[1].defaults);
     restorer.reset(new Restorer(std::move(impl)));
     restorer->configure(options.runtime);
+    restorer->reset();  // the trunk's levels start as the model declares them
     return Status::Ok();
   });
 }
