@@ -261,7 +261,7 @@ def macs_per_pixel(model: Restorer) -> Tuple[float, float]:
     for name, m in model.named_modules():
         if isinstance(m, nn.Conv2d):
             top = name.partition(".")[0]
-            macs = m.in_channels * m.out_channels * m.kernel_size[0] * m.kernel_size[1] / downscale.get(name, downscale.get(top, 0))
+            macs = m.in_channels * m.out_channels * m.kernel_size[0] * m.kernel_size[1] / (downscale[name] if name in downscale else downscale[top])
             if top in trunk_parts:
                 trunk += macs
             else:
