@@ -6,12 +6,15 @@
 set -eu
 cd "$(dirname "$0")/.."
 examples/setup.sh
-# The stock Bayer elements (bayer2rgb, rgb2bayer) that the Bayer elements must interoperate with.
-if ! dpkg-query -W -f='${Status}' gstreamer1.0-plugins-bad 2>/dev/null | grep -q "install ok installed"; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends gstreamer1.0-plugins-bad
-fi
+# The stock Bayer elements (bayer2rgb, rgb2bayer) that the Bayer elements must interoperate with,
+# and the H.264 and AAC encoders behind neuralisp-process's default MP4 output.
+for package in gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$package"
+  fi
+done
 status=0
 meson test -C build --print-errorlogs --no-suite perf "$@" || status=$?
 tests/sanitizers/run.sh || status=$?
