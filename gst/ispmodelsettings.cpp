@@ -84,7 +84,8 @@ IspModelSettings::install_properties (GObjectClass * klass, guint first)
           GST_TYPE_ISP_PRECISION, DEFAULT_PROP_PRECISION, ready));
   g_object_class_install_property (klass, first + PROP_THREADS,
       g_param_spec_int ("threads", "Threads",
-          "CPU threads for each run of this element's network (0 = one per core; at most one per core). "
+          "CPU threads for each run of this element's network (0 = one per core, fewer while other work "
+          "keeps cores busy; at most one per core). "
           "Every neuralisp "
           "network of the process runs on one inference thread, so elements in different streaming "
           "threads take turns instead of oversubscribing the cores", 0, 256,

@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <ctime>
 #include <condition_variable>
 #include <functional>
 #include <filesystem>
@@ -22,6 +24,7 @@
 #include "model_metadata.h"
 #include "neuralisp/model.h"
 #include "tensor_pool.h"
+#include "thread_budget.h"
 
 namespace neuralisp {
 
@@ -54,6 +57,12 @@ std::string cause_of(const char* text) {
 
 int core_count() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
+double thread_cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
 // The one thread every neuralisp model in the process runs on, started with the first model and
 // stopped with the last. With OpenMP each thread that runs parallel work keeps a team of workers
 // of its own; with more OpenMP threads alive than cores, libgomp stops spinning between parallel
@@ -85,6 +94,9 @@ class InferenceThread {
     wake_.notify_all();
     thread_.join();
   }
+
+  // The team size of runs with threads=0, used on the inference thread only.
+  ThreadBudget budget{core_count()};
 
   // Runs `job` on the inference thread and returns its result; callers from several threads
   // take turns.
@@ -405,7 +417,7 @@ Status Model::Impl::call(const MethodSpec& method, const std::vector<Value>& inp
 
   // Setting the count drops oneDNN's primitive cache, hence the check.
   const int configured = threads.load();
-  const int wanted_threads = configured > 0 ? configured : core_count();
+  const int wanted_threads = configured > 0 ? configured : runner->budget.next();
   if (at::get_num_threads() != wanted_threads) at::set_num_threads(wanted_threads);
 
   // The caller's previous outputs go back to the pool before this run allocates.
@@ -414,11 +426,17 @@ Status Model::Impl::call(const MethodSpec& method, const std::vector<Value>& inp
   TensorPool::Scope pooled(pool);
   c10::InferenceMode inference;
   torch::jit::IValue result;
+  const auto wall_start = std::chrono::steady_clock::now();
+  const double cpu_start = thread_cpu_ms();
   try {
     result = module.get_method(method.name)(args);
   } catch (const std::exception& e) {
     return Status::Error(ErrorCode::kRuntime, cause_of(e.what()));
   }
+  if (configured == 0)
+    runner->budget.observed(wanted_threads,
+                            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall_start).count(),
+                            thread_cpu_ms() - cpu_start);
 
   std::vector<torch::jit::IValue> results;
   if (method.outputs.size() == 1) {

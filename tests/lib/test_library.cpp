@@ -23,6 +23,11 @@
 #include <neuralisp/raw.h>
 #include <neuralisp/restorer.h>
 
+#include <chrono>
+#include <thread>
+
+#include "thread_budget.h"
+
 #include "owned_frame.h"
 #include "tiling.h"
 
@@ -1289,4 +1294,72 @@ TEST(Enhancer, PresetsMatchTheBundledModel) {
     expected += entry;
   }
   EXPECT_EQ(model->info().fields.at("presets"), expected);
+}
+
+// ThreadBudget: the team size of threads=0 runs under other load (lib/src/thread_budget.h).
+class ThreadBudgetTest : public ::testing::Test {
+ protected:
+  using Clock = neuralisp::ThreadBudget::Clock;
+  static Clock::time_point at(double seconds) {
+    return Clock::time_point() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  }
+  double idle = 0.0;  // what the budget is told is idle
+  neuralisp::ThreadBudget budget{2, [this] { return idle; }};
+};
+
+TEST_F(ThreadBudgetTest, KeepsEveryCoreWhileRunsGetTheCpu) {
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(budget.next(at(i)), 2);
+    budget.observed(2, 10.0, 9.9, at(i));
+  }
+}
+
+TEST_F(ThreadBudgetTest, HalvesTheTeamAfterAStarvedRunAndTriesAgainWhenCoresAreIdle) {
+  ASSERT_EQ(budget.next(at(0)), 2);
+  budget.observed(2, 400.0, 200.0, at(0));  // half the wall time on the CPU: starved
+  EXPECT_EQ(budget.next(at(0.5)), 1);       // within the first back-off (1 s)
+  EXPECT_EQ(budget.next(at(1.5)), 1);       // after it, but nothing idle: no try
+  idle = 1.0;
+  EXPECT_EQ(budget.next(at(2.6)), 2);       // a core went idle: one step up is tried
+  budget.observed(2, 10.0, 9.8, at(2.6));   // and it ran undisturbed
+  EXPECT_EQ(budget.next(at(2.7)), 2);
+}
+
+TEST_F(ThreadBudgetTest, AStarvedTryDoublesTheBackOff) {
+  idle = 1.0;
+  budget.observed(2, 400.0, 200.0, at(0));  // back-off 1 s
+  ASSERT_EQ(budget.next(at(1.1)), 2);
+  budget.observed(2, 400.0, 200.0, at(1.1));  // the try was starved too: next in 2 s
+  EXPECT_EQ(budget.next(at(2.9)), 1);
+  EXPECT_EQ(budget.next(at(3.2)), 2);
+  budget.observed(2, 400.0, 200.0, at(3.2));  // then 4 s
+  EXPECT_EQ(budget.next(at(7.0)), 1);
+  EXPECT_EQ(budget.next(at(7.3)), 2);
+}
+
+TEST_F(ThreadBudgetTest, ShortRunsAndSingleThreadRunsSayNothing) {
+  budget.observed(2, 0.5, 0.1, at(0));   // under a millisecond
+  EXPECT_EQ(budget.next(at(0)), 2);
+  budget.observed(1, 50.0, 10.0, at(0));  // one thread cannot be starved by its team
+  EXPECT_EQ(budget.next(at(0)), 2);
+}
+
+TEST_F(ThreadBudgetTest, ALargeMachineStepsDownAndUpByHalves) {
+  idle = 16.0;
+  neuralisp::ThreadBudget large(16, [this] { return idle; });
+  large.observed(16, 100.0, 40.0, at(0));
+  EXPECT_EQ(large.next(at(0.1)), 8);
+  large.observed(8, 100.0, 40.0, at(0.1));
+  EXPECT_EQ(large.next(at(0.2)), 4);
+  EXPECT_EQ(large.next(at(2.5)), 8);  // one step up, not all the way
+  large.observed(8, 100.0, 95.0, at(2.5));
+  EXPECT_EQ(large.next(at(2.6)), 8);
+}
+
+TEST(ThreadBudget, ProcStatGivesIdleCoresWithinTheMachine) {
+  neuralisp::idle_cores_from_proc_stat(2);  // the first call sets the reference
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const double idle = neuralisp::idle_cores_from_proc_stat(2);
+  EXPECT_GE(idle, 0.0);
+  EXPECT_LE(idle, 2.0);
 }

@@ -32,8 +32,9 @@ struct ModelOptions {
   std::string path;
   Device device = Device::kCpu;
   Precision precision = Precision::kAuto;
-  // Intra-op threads for this model's runs; 0 = one per core, and at most one per core (more
-  // would only oversubscribe the CPU). Every model of the process runs on
+  // Intra-op threads for this model's runs; 0 = one per core, fewer while other work keeps cores
+  // busy (lib/src/thread_budget.h), and at most one per core (more would only oversubscribe the
+  // CPU). Every model of the process runs on
   // one inference thread that the library starts with the first model and stops with the last
   // (see Model), so the cores are never oversubscribed: elements in different streaming threads
   // take turns, each run using this many threads.
