@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -484,6 +485,7 @@ bool process(const Options& options, const Format& format, const std::string& in
 }  // namespace
 
 int main(int argc, char** argv) {
+  setvbuf(stdout, nullptr, _IOLBF, 0);  // lines reach a pipe (a log, a test) as they are printed
   gst_init(&argc, &argv);
   Options options;
   if (!parse_options(argc, argv, &options)) {
