@@ -10,6 +10,7 @@ packages="g++ meson ninja-build pkg-config
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   libgstrtspserver-1.0-dev python3-gi gir1.2-gstreamer-1.0
+  libgtk-3-dev gstreamer1.0-gtk3 xvfb xauth
   libgtest-dev mate-backgrounds"
 missing=""
 for p in $packages; do
