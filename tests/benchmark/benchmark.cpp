@@ -17,6 +17,9 @@
  *       bilinear, VNG and edge-aware demosaics; joint denoise + demosaic of RAW with shot and read
  *       noise at three levels beside bilinear demosaic + ispdenoise; the round trip sRGB -> RAW
  *       -> sRGB with the camera given and estimated.
+ *   neuralisp-benchmark plot FIGURES_FILE OUTDIR
+ *       speed.png and quality-vs-speed.png from the figures every other command appends to the
+ *       file $NEURALISP_FIGURES names (tests/benchmark/run.sh sets it and plots at the end).
  *   neuralisp-benchmark quality MODEL DATASETS_DIR
  *       PSNR on val/mcmaster18 with AWGN seeded per image (sigma 15, 25, 50; blind and with the
  *       true sigma) and on real-noise/sidd-pairs, beside a bilateral filter tuned on the same
@@ -29,6 +32,8 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cstdarg>
+#include <cstdlib>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -36,6 +41,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -101,6 +107,141 @@ struct Timings {
     std::printf("  %-38s p50 %7.2f ms  p95 %7.2f  max %7.2f  p95/p50 %.2f  (%zu frames)\n", label, p50(),
                 percentile(0.95), percentile(1.0), percentile(0.95) / p50(), ms.size());
   }
+};
+
+// Figures for the plots: every command appends what it measured to the file $NEURALISP_FIGURES
+// names, a line a figure ("speed ELEMENT WIDTH HEIGHT FPS", "quality TASK METHOD PSNR [FPS]"), and
+// `plot` draws them (tests/benchmark/run.sh does both). Without the variable nothing is written.
+void record(const char* format, ...) __attribute__((format(printf, 1, 2)));
+void record(const char* format, ...) {
+  const char* path = std::getenv("NEURALISP_FIGURES");
+  if (!path || !*path) return;
+  FILE* file = std::fopen(path, "a");
+  if (!file) return;
+  va_list args;
+  va_start(args, format);
+  std::vfprintf(file, format, args);
+  va_end(args);
+  std::fputc('\n', file);
+  std::fclose(file);
+}
+
+// A classical baseline's speed for the quality-vs-speed plot: `run` on a 640x480 frame, p50 of 15
+// runs after 2, in frames per second.
+template <typename Run>
+double fps_at_640x480(Run run) {
+  Timings timings;
+  for (int i = 0; i < 17; ++i) {
+    const auto t = Clock::now();
+    run();
+    if (i >= 2) timings.ms.push_back(ms_since(t));
+  }
+  return 1000.0 / timings.p50();
+}
+
+cv::Mat test_frame_640x480() {
+  cv::Mat frame(480, 640, CV_8UC3);
+  cv::randu(frame, 0, 255);
+  cv::GaussianBlur(frame, frame, cv::Size(0, 0), 3.0);
+  return frame;
+}
+
+// A chart on part of a canvas: axes (linear, or logarithmic in decades), lines and labelled
+// points, drawn with OpenCV.
+class Chart {
+ public:
+  struct Axis {
+    double lo, hi;
+    bool log;
+    std::string label;
+  };
+
+  Chart(cv::Mat& canvas, cv::Rect area, Axis x, Axis y, const std::string& title)
+      : canvas_(canvas), plot_(area.x + 60, area.y + 48, area.width - 80, area.height - 93), x_(std::move(x)), y_(std::move(y)) {
+    cv::rectangle(canvas_, plot_, cv::Scalar(90, 90, 90));
+    for (const double v : ticks(x_)) {
+      const int px = at(v, y_.lo).x;
+      cv::line(canvas_, {px, plot_.y}, {px, plot_.y + plot_.height}, cv::Scalar(230, 230, 230));
+      text(number(v), {px - 10, plot_.y + plot_.height + 16}, 0.4);
+    }
+    for (const double v : ticks(y_)) {
+      const int py = at(x_.lo, v).y;
+      cv::line(canvas_, {plot_.x, py}, {plot_.x + plot_.width, py}, cv::Scalar(230, 230, 230));
+      text(number(v), {plot_.x - 45, py + 4}, 0.4);
+    }
+    text(title, {area.x + 10, area.y + 18}, 0.5);
+    text(x_.label, {plot_.x + plot_.width / 2 - 60, plot_.y + plot_.height + 36}, 0.45);
+    text(y_.label, {area.x + 8, plot_.y - 8}, 0.45);
+  }
+
+  cv::Point at(double x, double y) const {
+    return {plot_.x + static_cast<int>(std::lround(unit(x_, x) * plot_.width)),
+            plot_.y + plot_.height - static_cast<int>(std::lround(unit(y_, y) * plot_.height))};
+  }
+
+  void line(const std::vector<std::pair<double, double>>& points, cv::Scalar colour, const std::string& label) {
+    for (size_t i = 1; i < points.size(); ++i)
+      cv::line(canvas_, at(points[i - 1].first, points[i - 1].second), at(points[i].first, points[i].second), colour, 2,
+               cv::LINE_AA);
+    for (const auto& [x, y] : points) cv::circle(canvas_, at(x, y), 4, colour, cv::FILLED, cv::LINE_AA);
+    if (!points.empty()) label_at(label, at(points.back().first, points.back().second) + cv::Point(8, 4), colour);
+  }
+
+  void point(double x, double y, cv::Scalar colour, const std::string& label) {
+    cv::circle(canvas_, at(x, y), 6, colour, cv::FILLED, cv::LINE_AA);
+    label_at(label, at(x, y) + cv::Point(9, -6), colour);
+  }
+
+  void level(double y, cv::Scalar colour, const std::string& label) {
+    const int py = at(x_.lo, y).y;
+    for (int px = plot_.x; px < plot_.x + plot_.width; px += 12) cv::line(canvas_, {px, py}, {px + 6, py}, colour, 1);
+    text(label, {plot_.x + 6, py - 5}, 0.4, colour);
+  }
+
+ private:
+  static double unit(const Axis& a, double v) {
+    v = std::clamp(v, a.lo, a.hi);
+    return a.log ? std::log(v / a.lo) / std::log(a.hi / a.lo) : (v - a.lo) / (a.hi - a.lo);
+  }
+  static std::vector<double> ticks(const Axis& a) {
+    std::vector<double> t;
+    if (a.log) {
+      for (double decade = std::pow(10.0, std::floor(std::log10(a.lo))); decade <= a.hi; decade *= 10)
+        for (double m : {1.0, 2.0, 5.0})
+          if (decade * m >= a.lo && decade * m <= a.hi) t.push_back(decade * m);
+    } else {
+      const double step = std::pow(10.0, std::floor(std::log10((a.hi - a.lo) / 4)));
+      const double nice = (a.hi - a.lo) / step > 10 ? 2 * step : step;
+      for (double v = std::ceil(a.lo / nice) * nice; v <= a.hi + 1e-9; v += nice) t.push_back(v);
+    }
+    return t;
+  }
+  static std::string number(double v) {
+    char s[32];
+    std::snprintf(s, sizeof s, std::fabs(v - std::round(v)) < 1e-6 ? "%.0f" : "%.1f", v);
+    return s;
+  }
+  // A label beside a point: left of it where it would leave the plot, and moved down until it
+  // covers no earlier label.
+  void label_at(const std::string& s, cv::Point p, cv::Scalar colour) {
+    int baseline = 0;
+    const cv::Size size = cv::getTextSize(s, cv::FONT_HERSHEY_SIMPLEX, 0.42, 1, &baseline);
+    if (p.x + size.width > plot_.x + plot_.width) p.x -= size.width + 16;
+    cv::Rect box(p.x, p.y - size.height, size.width, size.height + baseline);
+    while (std::any_of(labels_.begin(), labels_.end(), [&](const cv::Rect& r) { return (r & box).area() > 0; }))
+      box.y += size.height + 4;
+    labels_.push_back(box);
+    text(s, {box.x, box.y + size.height}, 0.42, colour);
+  }
+
+  void text(const std::string& s, cv::Point p, double scale, cv::Scalar colour = cv::Scalar(30, 30, 30)) {
+    cv::putText(canvas_, s, p, cv::FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv::LINE_AA);
+  }
+
+  cv::Mat& canvas_;
+  cv::Rect plot_;
+  Axis x_, y_;
+  std::vector<cv::Rect> labels_;
 };
 
 constexpr int kWarmupFrames = 5;  // the first frames build oneDNN's kernels and fill the pools
@@ -300,6 +441,8 @@ int speed(const std::string& model, int width, int height, int frames) {
     pipeline.inside.report("inside ispdenoise (pipeline):");
     std::printf("  %-38s %7.1f fps  CPU %.2f ms/frame (all threads, warm-up included)\n",
                 "videotestsrc ! ispdenoise ! fakesink:", mean_of(pipeline.fps), mean_of(pipeline.cpu_ms));
+    if (precision == neuralisp::Precision::kBf16)
+      record("speed ispdenoise-%s %d %d %.2f", model.c_str(), width, height, mean_of(pipeline.fps));
     std::printf("  %-38s %.0f MB peak, %.0f MB after %d frames, %.0f MB at the end\n", "RSS:", peak_rss_mb(),
                 pipeline.rss_after_warmup, kWarmupFrames, pipeline.rss_end);
     std::printf("  %-38s %+.1f%% (p50 in the pipeline against the library alone)\n", "pipeline vs library:",
@@ -370,7 +513,13 @@ cv::Mat denoise(neuralisp::Denoiser& d, const cv::Mat& noisy_rgb, float level, f
 
 // The bilateral filter with the parameters that score best on these very images: an upper
 // bound for the classical baseline.
-double best_bilateral(const std::vector<cv::Mat>& noisy, const std::vector<cv::Mat>& clean, std::string* params) {
+struct Bilateral {
+  int d = 5;
+  double sigma_color = 20, sigma_space = 2;
+};
+
+double best_bilateral(const std::vector<cv::Mat>& noisy, const std::vector<cv::Mat>& clean, std::string* params,
+                      Bilateral* chosen = nullptr) {
   double best = 0.0;
   for (int d : {5, 7, 9})
     for (double sc : {20.0, 35.0, 50.0, 75.0, 100.0})
@@ -384,6 +533,7 @@ double best_bilateral(const std::vector<cv::Mat>& noisy, const std::vector<cv::M
         if (sum / noisy.size() > best) {
           best = sum / noisy.size();
           *params = "d=" + std::to_string(d) + " sigmaColor=" + std::to_string(int(sc)) + " sigmaSpace=" + std::to_string(int(ss));
+          if (chosen) *chosen = {d, sc, ss};
         }
       }
   return best;
@@ -451,12 +601,19 @@ int quality(const std::string& model, const std::string& datasets) {
       char label[64];
       std::snprintf(label, sizeof label, "McMaster s%.0f blind", sigma);
       figures[k][label] = blind_sum / n;
+      if (sigma == 25.0 && k == 0) record("quality denoise ispdenoise-%s %.3f", model.c_str(), blind_sum / n);
       std::printf("  McMaster sigma %2.0f: noisy %.2f dB | blind %.2f dB (estimated sigma %.1f) | given sigma %.2f dB",
                   sigma, noisy_sum / n, blind_sum / n, est_sum / n, given_sum / n);
       if (sigma == 25.0 && k == 0) {
         std::string params;
-        const double bilateral = best_bilateral(noisy_set, mcmaster, &params);
+        Bilateral chosen;
+        const double bilateral = best_bilateral(noisy_set, mcmaster, &params, &chosen);
         std::printf(" | tuned bilateral %.2f dB (%s)", bilateral, params.c_str());
+        const cv::Mat frame = test_frame_640x480();
+        cv::Mat out;
+        record("quality denoise tuned-bilateral %.3f %.2f", bilateral, fps_at_640x480([&] {
+                 cv::bilateralFilter(frame, out, chosen.d, chosen.sigma_color, chosen.sigma_space);
+               }));
       }
       std::printf("\n");
     }
@@ -593,6 +750,11 @@ int restore_quality(const std::string& path, const std::string& datasets) {
     if (c.has_task) std::printf(" | task %.2f dB / %.4f (%+.2f dB)", task_psnr / n, task_ssim / n, (task_psnr - in_psnr) / n);
     std::printf(" | blind %.2f dB / %.4f (%+.2f dB)", blind_psnr / n, blind_ssim / n, (blind_psnr - in_psnr) / n);
     if (denoise_psnr > 0.0) std::printf(" | ispdenoise fast given sigma %.2f dB", denoise_psnr / n);
+    if (std::strncmp(c.name, "chain", 5) == 0) {
+      record("quality restore isprestore %.3f", task_psnr / n);
+      record("quality restore isprestore-blind %.3f", blind_psnr / n);
+      record("quality restore input %.3f 0", in_psnr / n);
+    }
     std::printf("\n");
   }
   return 0;
@@ -703,6 +865,16 @@ int raw_quality(const std::string& raw2rgb, const std::string& rgb2raw, const st
     vng += psnr_border(v, img);
     // OpenCV 4.6's VNG output sits 2 rows off: also scored realigned, on the same inner window.
     vng_aligned += psnr(v(cv::Rect(5, 3, img.cols - 10, img.rows - 10)), img(cv::Rect(5, 5, img.cols - 10, img.rows - 10)));
+  }
+  {
+    cv::Mat frame = test_frame_640x480(), mosaic = rggb_of(frame);
+    record("quality demosaic ispraw2rgb %.3f", ours / n);
+    record("quality demosaic opencv-bilinear %.3f %.2f", bilinear / n,
+           fps_at_640x480([&] { opencv_demosaic(mosaic, cv::COLOR_BayerBG2RGB); }));
+    record("quality demosaic opencv-edge-aware %.3f %.2f", edge_aware / n,
+           fps_at_640x480([&] { opencv_demosaic(mosaic, cv::COLOR_BayerBG2RGB_EA); }));
+    record("quality demosaic opencv-vng %.3f %.2f", vng_aligned / n,
+           fps_at_640x480([&] { opencv_demosaic(mosaic, cv::COLOR_BayerBG2RGB_VNG); }));
   }
   std::printf("  demosaic, clean sRGB mosaic (PSNR, 5-px border)\n");
   std::printf("    ispraw2rgb rendering=demosaic  %.2f dB\n", ours / n);
@@ -829,6 +1001,8 @@ int raw_speed(const std::string& raw2rgb, const std::string& rgb2raw, int width,
     synth_t.ms.push_back(synth_ms);
     bilinear_t.ms.push_back(bilinear_ms);
   }
+  record("speed ispraw2rgb %d %d %.2f", width, height, 1000.0 / render_t.p50());
+  record("speed isprgb2raw %d %d %.2f", width, height, 1000.0 / synth_t.p50());
   render_t.report("ispraw2rgb (RGGB 8-bit -> RGBx):");
   std::printf("  %-38s %.1f fps\n", "", 1000.0 / render_t.p50());
   synth_t.report("isprgb2raw (RGB -> RGGB 12-bit):");
@@ -993,6 +1167,15 @@ int enhance_quality(const std::string& path, const std::string& datasets) {
               (natural - input) / n);
   std::printf("  %-44s %.2f dB  (%+.2f dB)\n", "grey world + histogram equalisation:", histeq / n, (histeq - input) / n);
   std::printf("  %-44s %.2f dB  (%+.2f dB)\n", "grey world + CLAHE:", clahe / n, (clahe - input) / n);
+  {
+    const cv::Mat frame = test_frame_640x480();
+    record("quality enhance ispenhance %.3f", natural / n);
+    record("quality enhance greyworld-histeq %.3f %.2f", histeq / n,
+           fps_at_640x480([&] { grey_world_and_equalised(frame, false); }));
+    record("quality enhance greyworld-clahe %.3f %.2f", clahe / n,
+           fps_at_640x480([&] { grey_world_and_equalised(frame, true); }));
+    record("quality enhance input %.3f 0", input / n);
+  }
 
   std::printf("  presets on the clean photos (mean over photos; input: luminance, chroma, R-B):\n");
   double base_luma = 0, base_chroma = 0, base_rb = 0;
@@ -1170,6 +1353,7 @@ int enhance_speed(const std::string& path, int width, int height, int frames) {
   std::printf("  %-38s", "");
   for (const auto& [key, t] : stages) std::printf(" %s %.2f", key.c_str(), t.p50());
   std::printf("\n  %-38s %.1f fps (library, p50); peak RSS %.0f MB\n", "", 1000.0 / total.p50(), peak_rss_mb());
+  record("speed ispenhance %d %d %.2f", width, height, 1000.0 / total.p50());
   return 0;
 }
 }  // namespace
@@ -1222,6 +1406,91 @@ int restore_speed(const std::string& path, int width, int height, int frames) {
   }
   std::printf("  %-38s %.2fx one output (p50); one output %.1f fps\n", "three outputs cost:", p50[1] / p50[0],
               1000.0 / p50[0]);
+  record("speed isprestore %d %d %.2f", width, height, 1000.0 / p50[0]);
+  return 0;
+}
+
+// Draws the figures recorded in `figures` (see record()) as OUTDIR/speed.png (fps against frame
+// size per element) and OUTDIR/quality-vs-speed.png (PSNR against fps at 640x480 per task, the
+// classical baselines as points beside the elements).
+int plot(const std::string& figures, const std::string& outdir) {
+  std::ifstream in(figures);
+  if (!in) {
+    std::fprintf(stderr, "cannot read %s\n", figures.c_str());
+    return 1;
+  }
+  std::map<std::string, std::map<double, double>> speeds;  // element -> megapixels -> fps
+  struct Method {
+    std::string name;
+    double psnr, fps;  // fps < 0: the element's own, from its speed at 640x480; 0: none (the input)
+  };
+  std::map<std::string, std::vector<Method>> qualities;  // task -> methods
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string kind, name;
+    fields >> kind;
+    if (kind == "speed") {
+      int w = 0, h = 0;
+      double fps = 0;
+      if (fields >> name >> w >> h >> fps) speeds[name][w * h / 1e6] = fps;
+    } else if (kind == "quality") {
+      std::string task;
+      double psnr = 0, fps = -1;
+      if (fields >> task >> name >> psnr) {
+        fields >> fps;
+        auto& methods = qualities[task];
+        methods.erase(std::remove_if(methods.begin(), methods.end(), [&](const Method& m) { return m.name == name; }),
+                      methods.end());
+        methods.push_back({name, psnr, fps});
+      }
+    }
+  }
+  const cv::Scalar ours[] = {{200, 80, 0}, {40, 140, 40}, {0, 120, 230}, {160, 40, 160}, {30, 30, 200}, {140, 140, 0}};
+  const cv::Scalar baseline(120, 120, 120);
+
+  cv::Mat speed(560, 900, CV_8UC3, cv::Scalar(255, 255, 255));
+  Chart chart(speed, {0, 0, 900, 560}, {0.2, 2.2, false, "megapixels per frame (640x480, 1280x720, 1920x1080)"},
+              {5, 3000, true, "fps"}, "neuralisp elements on this machine's CPU (bf16 where native; p50)");
+  chart.level(30, cv::Scalar(0, 0, 200), "30 fps");
+  int colour = 0;
+  for (const auto& [element, points] : speeds) {
+    std::vector<std::pair<double, double>> line(points.begin(), points.end());
+    chart.line(line, ours[colour++ % 6], element);
+  }
+  const std::string speed_png = outdir + "/speed.png";
+  cv::imwrite(speed_png, speed);
+
+  cv::Mat quality(900, 1200, CV_8UC3, cv::Scalar(255, 255, 255));
+  const std::pair<std::string, std::string> panels[] = {
+      {"denoise", "denoise: McMaster AWGN sigma 25, blind"},
+      {"restore", "restore: McMaster blur 2 -> noise 25 -> JPEG 40, exact task"},
+      {"demosaic", "demosaic: McMaster clean mosaics, 5-px border"},
+      {"enhance", "enhance: mis-rendered val photos, style natural"}};
+  int panel = 0;
+  for (const auto& [task, title] : panels) {
+    if (!qualities.count(task)) continue;
+    const std::vector<Method>& methods = qualities.at(task);
+    double lo = 1e9, hi = -1e9;
+    for (const Method& m : methods) lo = std::min(lo, m.psnr), hi = std::max(hi, m.psnr);
+    const cv::Rect area((panel % 2) * 600, (panel / 2) * 450, 600, 450);
+    Chart c(quality, area, {1, 5000, true, "fps at 640x480"}, {std::floor(lo - 0.5), std::ceil(hi + 0.5), false, "PSNR dB"},
+            title);
+    for (const Method& m : methods) {
+      if (m.fps == 0) {
+        c.level(m.psnr, baseline, m.name);
+        continue;
+      }
+      const std::string element = m.name.substr(0, m.name.find("-blind"));
+      double fps = m.fps;
+      if (fps < 0 && speeds.count(element) && speeds.at(element).count(640 * 480 / 1e6))
+        fps = speeds.at(element).at(640 * 480 / 1e6);
+      if (fps > 0) c.point(fps, m.psnr, m.fps < 0 ? ours[0] : baseline, m.name);
+    }
+    ++panel;
+  }
+  const std::string quality_png = outdir + "/quality-vs-speed.png";
+  cv::imwrite(quality_png, quality);
+  std::printf("plots: %s, %s\n", speed_png.c_str(), quality_png.c_str());
   return 0;
 }
 
@@ -1239,6 +1508,7 @@ int main(int argc, char** argv) {
   if (mode == "enhance-temporal" && argc >= 5) return enhance_temporal(argv[2], argv[3], argv[4]);
   if (mode == "enhance-speed" && argc >= 5)
     return enhance_speed(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), argc > 5 ? std::atoi(argv[5]) : 50);
+  if (mode == "plot" && argc >= 4) return plot(argv[2], argv[3]);
   if (mode == "restore-speed" && argc >= 5)
     return restore_speed(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), argc > 5 ? std::atoi(argv[5]) : 50);
   std::fprintf(stderr,
@@ -1246,7 +1516,8 @@ int main(int argc, char** argv) {
                "restore-speed MODEL_FILE WIDTH HEIGHT [FRAMES]\n"
                "       %s restore-quality MODEL_FILE DATASETS_DIR | raw-quality RAW2RGB RGB2RAW DATASETS_DIR |\n"
                "       raw-speed RAW2RGB RGB2RAW WIDTH HEIGHT [FRAMES] | enhance-speed MODEL_FILE WIDTH HEIGHT [FRAMES]\n"
-               "       %s enhance-quality MODEL_FILE DATASETS_DIR | enhance-temporal MODEL_FILE DATASETS_DIR PLOT_PNG\n",
+               "       %s enhance-quality MODEL_FILE DATASETS_DIR | enhance-temporal MODEL_FILE DATASETS_DIR PLOT_PNG\n"
+               "       plot FIGURES_FILE OUTDIR (the figures the commands append to $NEURALISP_FIGURES)\n",
                argv[0], argv[0], argv[0]);
   return 2;
 }

@@ -17,6 +17,9 @@ done
 [ -x build/tests/benchmark/neuralisp-benchmark ] || { meson setup --reconfigure build >/dev/null && ninja -C build; }
 export GST_PLUGIN_PATH="$PWD/build/gst"
 bench=build/tests/benchmark/neuralisp-benchmark
+# Every command appends its figures here; the plots are drawn from them at the end.
+export NEURALISP_FIGURES="$PWD/build/benchmark-figures.txt"
+: > "$NEURALISP_FIGURES"
 $bench speed fast 640 480 150
 $bench speed fast 1280 720 60
 $bench speed fast 1920 1080 30
@@ -26,6 +29,7 @@ restore_model="$(realpath build/models/restore/restore-fast.pt)"
 $bench restore-speed "$restore_model" 640 480 60
 $bench restore-speed "$restore_model" 1280 720 30
 enhance_model="$(realpath build/models/enhance/enhance-fast.pt)"
+$bench enhance-speed "$enhance_model" 640 480 60
 $bench enhance-speed "$enhance_model" 1280 720 60
 $bench enhance-speed "$enhance_model" 1920 1080 30
 raw2rgb_model="$(realpath build/models/raw/raw2rgb-fast.pt)"
@@ -44,3 +48,5 @@ if [ -d "$datasets/val/mcmaster18" ]; then
 else
   echo "quality figures skipped: no datasets at $datasets"
 fi
+# fps against frame size per element, and PSNR against fps beside the classical baselines.
+$bench plot "$NEURALISP_FIGURES" tests/benchmark
