@@ -20,6 +20,8 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+
+#include "programs.h"
 #include <vector>
 
 namespace {
@@ -62,13 +64,6 @@ bool parse_options(int argc, char** argv, Options* o) {
     g_printerr("--container must be mp4 or webm\n");
     return false;
   }
-  return true;
-}
-
-bool has_element(const char* name) {
-  GstElementFactory* factory = gst_element_factory_find(name);
-  if (!factory) return false;
-  gst_object_unref(factory);
   return true;
 }
 
@@ -496,15 +491,7 @@ int main(int argc, char** argv) {
     g_printerr("neuralisp-process: cannot create %s\n", options.output_dir.c_str());
     return 1;
   }
-  // The chain must build before any file is touched: a typo fails once, not per file.
-  GError* err = nullptr;
-  GstElement* chain = gst_parse_bin_from_description(options.chain.c_str(), TRUE, &err);
-  if (!chain) {
-    g_printerr("neuralisp-process: --chain \"%s\": %s\n", options.chain.c_str(), err ? err->message : "invalid");
-    if (err) g_error_free(err);
-    return 2;
-  }
-  gst_object_unref(gst_object_ref_sink(chain));
+  if (!chain_builds("neuralisp-process", options.chain)) return 2;
   const Format format = choose_format(options.container);
   if (!has_element(format.muxer.c_str())) {
     g_printerr("neuralisp-process: %s is not installed (GStreamer's good plugins)\n", format.muxer.c_str());

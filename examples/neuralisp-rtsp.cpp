@@ -17,6 +17,8 @@
 #include <cstdio>
 #include <string>
 
+#include "programs.h"
+
 namespace {
 
 constexpr const char* kDefaultDevice = "/dev/video0";
@@ -49,12 +51,6 @@ bool parse_options(int argc, char** argv, Options* o) {
   }
   if (o->mount.empty() || o->mount[0] != '/') o->mount = "/" + o->mount;
   return o->width > 0 && o->height > 0 && o->framerate > 0;
-}
-
-bool has_element(const char* name) {
-  GstElementFactory* factory = gst_element_factory_find(name);
-  if (factory) gst_object_unref(factory);
-  return factory != nullptr;
 }
 
 // The media's launch line: source, chain, encoder and payloader. H.264 where x264enc is installed
@@ -111,15 +107,7 @@ int main(int argc, char** argv) {
     g_print("no camera at %s: serving the built-in test source\n", kDefaultDevice);
     options.test_source = true;
   }
-  // The chain must build before a client asks for it: a typo fails here, once.
-  GError* err = nullptr;
-  GstElement* chain = gst_parse_bin_from_description(options.chain.c_str(), TRUE, &err);
-  if (!chain) {
-    g_printerr("neuralisp-rtsp: --chain \"%s\": %s\n", options.chain.c_str(), err ? err->message : "invalid");
-    if (err) g_error_free(err);
-    return 2;
-  }
-  gst_object_unref(gst_object_ref_sink(chain));
+  if (!chain_builds("neuralisp-rtsp", options.chain)) return 2;
 
   std::string codec;
   const std::string description = media_description(options, &codec);

@@ -136,8 +136,7 @@ have (const char *factory)
   return f != NULL;
 }
 
-/* WebM in, WebM out: every frame processed, the duration kept, the Vorbis track copied, and a
- * progress line at every tenth when the output is not a terminal. */
+/* WebM in, WebM out: every frame processed, the duration kept, the Vorbis track copied. */
 GST_START_TEST (test_a_clip_keeps_its_frames_duration_and_audio)
 {
   const std::string dir = scratch_dir ();
@@ -156,7 +155,7 @@ GST_START_TEST (test_a_clip_keeps_its_frames_duration_and_audio)
       GST_TIME_ARGS (in.duration));
   fail_unless_equals_string (out.audio.c_str (), "audio/x-vorbis");
   fail_unless (contains (run.out, "audio copied (Vorbis)"), "%s", run.out.c_str ());
-  fail_unless (contains (run.out, "  50%") && contains (run.out, "done: 30 frames"), "%s", run.out.c_str ());
+  fail_unless (contains (run.out, "done: 30 frames"), "%s", run.out.c_str ());
 }
 GST_END_TEST;
 
@@ -246,8 +245,9 @@ GST_START_TEST (test_a_bad_chain_fails_before_any_file)
 }
 GST_END_TEST;
 
-/* Ctrl-C in the middle of a long file: the muxer is finished (a playable partial file with part
- * of the frames), the exit status is non-zero, and the files after it are not started. */
+/* Ctrl-C in the middle of a long file, once it has reported its first tenth (a progress line at
+ * every tenth when the output is not a terminal): the muxer is finished (a playable partial file
+ * with part of the frames), the exit status is non-zero, and the files after it are not started. */
 GST_START_TEST (test_ctrl_c_leaves_a_playable_partial_file)
 {
   const std::string dir = scratch_dir ();
