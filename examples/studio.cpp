@@ -5,6 +5,7 @@
 #include <gst/video/video.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <vector>
 
@@ -18,6 +19,7 @@ struct Stage {
   const char* title;
   std::vector<const char*> properties;
 };
+const Stage kBayerStage = {"ispraw2rgb", "Neural ISP (Bayer)", {"rendering", "black-level"}};
 const Stage kStages[] = {
     {"ispdenoise", "Denoise", {"strength", "noise-level"}},
     {"isprestore", "Restore", {"mode", "deblur", "denoise", "dejpeg"}},
@@ -28,6 +30,7 @@ const Stage kStages[] = {
 
 struct Studio {
   StudioOptions options;
+  std::vector<Stage> stages;  // the chain, in order
   std::string source_kind;
   GstElement* pipeline = nullptr;
   GstElement* sink = nullptr;
@@ -60,7 +63,11 @@ std::string source_description(Studio* s) {
     g_free(escaped);
   } else if (g_file_test(o.device.c_str(), G_FILE_TEST_EXISTS)) {
     s->source_kind = "camera";
-    source = "v4l2src device=" + o.device + " ! videoconvert ! videoscale ! " + caps;
+    // A Bayer camera is asked for its mosaic at the size given (Bayer frames cannot be scaled).
+    gchar* bayer_caps = g_strdup_printf("video/x-bayer,width=%d,height=%d", o.width, o.height);
+    source = "v4l2src device=" + o.device + (o.bayer ? std::string(" ! ") + bayer_caps
+                                                     : " ! videoconvert ! videoscale ! " + std::string(caps));
+    g_free(bayer_caps);
   } else {
     // The demo's photo, made live at 30 fps with camera noise added each frame (or a test pattern
     // where the photo package is missing).
@@ -69,7 +76,9 @@ std::string source_description(Studio* s) {
                  ? "filesrc location=\"" + o.photo + "\" ! jpegdec ! videoconvert ! videoscale ! " + caps +
                        " ! imagefreeze is-live=true ! video/x-raw,framerate=30/1"
                  : std::string("videotestsrc is-live=true pattern=ball ! ") + caps + ",framerate=30/1";
-    source += " ! ispdegrade camera-noise=0.6";
+    // Camera noise where a camera adds it: in RAW, for a Bayer source.
+    source += o.bayer ? " ! isprgb2raw ! video/x-bayer,format=rggb ! ispdegrade camera-noise=0.6"
+                      : " ! ispdegrade camera-noise=0.6";
   }
   g_free(caps);
   return source;
@@ -77,13 +86,22 @@ std::string source_description(Studio* s) {
 
 // Input on the left, processed on the right, one frame of twice the width.
 std::string pipeline_description(Studio* s) {
+  if (s->options.bayer) s->stages.push_back(kBayerStage);
+  s->stages.insert(s->stages.end(), std::begin(kStages), std::end(kStages));
   std::string chain;
-  for (const Stage& stage : kStages) chain += std::string(" ! ") + stage.element + " name=" + stage.element + " post-messages=true";
-  return source_description(s) + " ! videoconvert ! tee name=split " +
-         "compositor name=side sink_1::xpos=" + std::to_string(s->options.width) +
+  for (const Stage& stage : s->stages)
+    chain += std::string(" ! ") + stage.element + " name=" + stage.element + " post-messages=true ! videoconvert";
+  // A Bayer source's input half is what stock bayer2rgb makes of the mosaic.
+  const std::string input = s->options.bayer ? " ! bayer2rgb" : "";
+  // The side-by-side size is fixed from the start: grown when the second input arrives, buffers of
+  // the first size were still mapped with the new caps (a GStreamer critical, now and then).
+  const std::string side_caps = "video/x-raw,width=" + std::to_string(2 * s->options.width) +
+                                ",height=" + std::to_string(s->options.height);
+  return source_description(s) + (s->options.bayer ? "" : " ! videoconvert") + " ! tee name=split " +
+         "compositor name=side sink_1::xpos=" + std::to_string(s->options.width) + " ! " + side_caps +
          " ! videoconvert ! gtksink name=view sync=false "
-         "split. ! queue max-size-buffers=2 ! videoconvert ! side.sink_0 "
-         "split. ! queue max-size-buffers=2 ! videoconvert" + chain + " ! videoconvert ! side.sink_1";
+         "split. ! queue max-size-buffers=2" + input + " ! videoconvert ! side.sink_0 "
+         "split. ! queue max-size-buffers=2" + chain + " ! side.sink_1";
 }
 
 void on_scale_changed(GtkRange* range, gpointer data) {
@@ -91,6 +109,12 @@ void on_scale_changed(GtkRange* range, gpointer data) {
   const char* property = static_cast<const char*>(g_object_get_data(G_OBJECT(range), "property"));
   // Applies to the next frame: the properties are GST_PARAM_MUTABLE_PLAYING.
   g_object_set(element, property, gtk_range_get_value(range), nullptr);
+}
+
+void on_int_scale_changed(GtkRange* range, gpointer data) {
+  auto* element = static_cast<GstElement*>(data);
+  const char* property = static_cast<const char*>(g_object_get_data(G_OBJECT(range), "property"));
+  g_object_set(element, property, static_cast<int>(std::lround(gtk_range_get_value(range))), nullptr);
 }
 
 void on_combo_changed(GtkComboBox* combo, gpointer data) {
@@ -108,7 +132,17 @@ GtkWidget* make_control(Studio* s, GstElement* element, const char* property) {
   GParamSpec* spec = g_object_class_find_property(G_OBJECT_GET_CLASS(element), property);
   if (!spec) return nullptr;
   GtkWidget* control = nullptr;
-  if (G_IS_PARAM_SPEC_DOUBLE(spec)) {
+  if (G_IS_PARAM_SPEC_INT(spec)) {
+    auto* i = G_PARAM_SPEC_INT(spec);
+    const int max = std::min(i->maximum, 4095);  // black-level's range reaches 65535
+    control = gtk_scale_new_with_range(GTK_ORIENTATION_HORIZONTAL, i->minimum, max, 1);
+    int value = 0;
+    g_object_get(element, property, &value, nullptr);
+    gtk_range_set_value(GTK_RANGE(control), value);
+    gtk_scale_set_digits(GTK_SCALE(control), 0);
+    g_object_set_data(G_OBJECT(control), "property", const_cast<char*>(property));
+    g_signal_connect(control, "value-changed", G_CALLBACK(on_int_scale_changed), element);
+  } else if (G_IS_PARAM_SPEC_DOUBLE(spec)) {
     auto* d = G_PARAM_SPEC_DOUBLE(spec);
     // noise-level's range reaches 255; its useful part is far below.
     const double max = std::min(d->maximum, 100.0);
@@ -143,7 +177,7 @@ GtkWidget* make_control(Studio* s, GstElement* element, const char* property) {
 
 GtkWidget* make_controls(Studio* s) {
   GtkWidget* panel = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
-  for (const Stage& stage : kStages) {
+  for (const Stage& stage : s->stages) {
     GstElement* element = gst_bin_get_by_name(GST_BIN(s->pipeline), stage.element);
     GtkWidget* frame = gtk_frame_new(stage.title);
     GtkWidget* grid = gtk_grid_new();
@@ -194,7 +228,7 @@ gboolean on_bus_message(GstBus*, GstMessage* message, gpointer data) {
     if (name.size() > 6 && name.compare(name.size() - 6, 6, "-stats") == 0) {
       std::string line;
       for (const char* key : {"noise-level", "blur-sigma", "noise-sigma", "jpeg-quality", "exposure-ev", "red-gain",
-                              "blue-gain"}) {
+                              "blue-gain", "auto-white-balance"}) {
         double value = 0.0;
         if (gst_structure_get_double(st, key, &value)) line += std::string(key) + " " + std::to_string(value).substr(0, 5) + ", ";
       }
@@ -297,7 +331,11 @@ Studio* studio_new(const StudioOptions& options, std::string* error) {
   gtk_container_add(GTK_CONTAINER(s->window), layout);
   g_object_unref(video);
   g_signal_connect(s->window, "key-press-event", G_CALLBACK(on_key), s);
-  g_signal_connect(s->window, "destroy", G_CALLBACK(gtk_main_quit), nullptr);
+  // Closing the window ends the application's main loop (an embedding one may run none).
+  g_signal_connect(s->window, "destroy", G_CALLBACK(+[](GtkWidget*, gpointer) {
+                     if (gtk_main_level() > 0) gtk_main_quit();
+                   }),
+                   nullptr);
 
   GstBus* bus = gst_element_get_bus(s->pipeline);
   gst_bus_add_watch(bus, on_bus_message, s);

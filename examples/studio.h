@@ -13,6 +13,9 @@ struct StudioOptions {
   std::string file;                    // a video or image file instead
   std::string photo = "/usr/share/backgrounds/mate/nature/LadyBird.jpg";  // built-in source
   std::string snapshot_dir = ".";
+  // A Bayer source: the camera's Bayer frames (or the built-in photo made RAW by isprgb2raw) through
+  // ispraw2rgb first, beside stock bayer2rgb's rendering of the same frames.
+  bool bayer = false;
   int width = 640, height = 400;
 };
 

@@ -56,10 +56,17 @@ screenshot (Studio * studio, double *left, double *right)
   return shot;
 }
 
-GST_START_TEST (test_a_moved_slider_changes_the_processed_half_only)
+/* The built-in source (a photo with camera noise), RGB or made RAW: a slider moved through GTK
+ * changes the processed half of what is on screen, not the input half. */
+static void
+assert_a_moved_slider_changes_the_processed_half_only (bool bayer)
 {
+  /* In the test's own process (Check forks one per test): a display connection opened before the
+   * fork would be shared by every test, and the second would break it. */
+  fail_unless (gtk_init_check (NULL, NULL), "no display (the suite runs under xvfb-run)");
   StudioOptions options;
   options.device = "/dev/no-camera-here";
+  options.bayer = bayer;
   options.width = 320;
   options.height = 200;
   gchar *dir = g_dir_make_tmp ("neuralisp-studio-XXXXXX", NULL);
@@ -76,11 +83,12 @@ GST_START_TEST (test_a_moved_slider_changes_the_processed_half_only)
   fail_unless (exposure != NULL && GTK_IS_RANGE (exposure));
   fail_unless (studio_control (studio, "isprestore.deblur") != NULL);
   fail_unless (studio_control (studio, "ispenhance.style") != NULL);
+  fail_unless ((studio_control (studio, "ispraw2rgb.rendering") != NULL) == bayer);
   gtk_range_set_value (GTK_RANGE (exposure), 1.0);
   wait_frames (studio, 45);
   GdkPixbuf *shot = screenshot (studio, &input_after, &processed_after);
   /* For the README: the window as a person sees it. */
-  if (const char *keep = g_getenv ("NEURALISP_STUDIO_SCREENSHOT")) {
+  if (const char *keep = bayer ? NULL : g_getenv ("NEURALISP_STUDIO_SCREENSHOT")) {
     GdkPixbuf *window = gdk_pixbuf_get_from_window (gtk_widget_get_window (studio_window (studio)), 0, 0,
         gtk_widget_get_allocated_width (studio_window (studio)),
         gtk_widget_get_allocated_height (studio_window (studio)));
@@ -108,6 +116,18 @@ GST_START_TEST (test_a_moved_slider_changes_the_processed_half_only)
   g_rmdir (dir);
   g_free (dir);
 }
+
+GST_START_TEST (test_a_moved_slider_changes_the_processed_half_only)
+{
+  assert_a_moved_slider_changes_the_processed_half_only (false);
+}
+GST_END_TEST;
+
+/* Bayer frames: stock bayer2rgb on the left, ispraw2rgb and the chain on the right. */
+GST_START_TEST (test_a_bayer_source_goes_through_ispraw2rgb)
+{
+  assert_a_moved_slider_changes_the_processed_half_only (true);
+}
 GST_END_TEST;
 
 static Suite *
@@ -118,10 +138,8 @@ studio_suite (void)
   tcase_set_timeout (tc, 300);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_a_moved_slider_changes_the_processed_half_only);
+  tcase_add_test (tc, test_a_bayer_source_goes_through_ispraw2rgb);
   return s;
 }
-
-/* GTK first: the window needs the display before Check runs the test. */
-static int gtk_ready = (gtk_init (NULL, NULL), 0);
 
 NEURALISP_CHECK_MAIN (studio);
