@@ -26,6 +26,9 @@ void ThreadBudget::observed(int threads, double wall_ms, double cpu_ms, Clock::t
   const bool starved = cpu_ms < kStarvedCpuShare * wall_ms;
   const bool was_trying = trying_ != 0;
   trying_ = 0;
+  starved_runs_ = starved ? starved_runs_ + 1 : 0;
+  // A try is judged by its one run; the present team by two in a row.
+  if (starved && !was_trying && starved_runs_ < kStarvedRunsInARow) return;
   if (!starved) {
     if (was_trying) {
       // The step up held: the next one waits the first back-off.
@@ -35,6 +38,7 @@ void ThreadBudget::observed(int threads, double wall_ms, double cpu_ms, Clock::t
     }
     return;
   }
+  starved_runs_ = 0;
   threads_ = std::max(1, threads / 2);
   try_after_ = now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(backoff_s_));
   backoff_s_ = std::min(kLongestBackoffS, backoff_s_ * 2);

@@ -1316,9 +1316,18 @@ TEST_F(ThreadBudgetTest, KeepsEveryCoreWhileRunsGetTheCpu) {
   }
 }
 
-TEST_F(ThreadBudgetTest, HalvesTheTeamAfterAStarvedRunAndTriesAgainWhenCoresAreIdle) {
+TEST_F(ThreadBudgetTest, OneStarvedRunAmongUndisturbedOnesChangesNothing) {
+  budget.observed(2, 10.0, 5.0, at(0));  // a quiet machine's occasional dip
+  budget.observed(2, 10.0, 9.9, at(0.1));
+  budget.observed(2, 10.0, 5.0, at(0.2));
+  EXPECT_EQ(budget.next(at(0.3)), 2);
+}
+
+TEST_F(ThreadBudgetTest, HalvesTheTeamAfterTwoStarvedRunsAndTriesAgainWhenCoresAreIdle) {
   ASSERT_EQ(budget.next(at(0)), 2);
   budget.observed(2, 400.0, 200.0, at(0));  // half the wall time on the CPU: starved
+  EXPECT_EQ(budget.next(at(0.05)), 2);      // once may be chance
+  budget.observed(2, 400.0, 200.0, at(0));  // twice in a row is another load
   EXPECT_EQ(budget.next(at(0.5)), 1);       // within the first back-off (1 s)
   EXPECT_EQ(budget.next(at(1.5)), 1);       // after it, but nothing idle: no try
   idle = 1.0;
@@ -1329,6 +1338,7 @@ TEST_F(ThreadBudgetTest, HalvesTheTeamAfterAStarvedRunAndTriesAgainWhenCoresAreI
 
 TEST_F(ThreadBudgetTest, AStarvedTryDoublesTheBackOff) {
   idle = 1.0;
+  budget.observed(2, 400.0, 200.0, at(0));
   budget.observed(2, 400.0, 200.0, at(0));  // back-off 1 s
   ASSERT_EQ(budget.next(at(1.1)), 2);
   budget.observed(2, 400.0, 200.0, at(1.1));  // the try was starved too: next in 2 s
@@ -1341,6 +1351,7 @@ TEST_F(ThreadBudgetTest, AStarvedTryDoublesTheBackOff) {
 
 TEST_F(ThreadBudgetTest, ShortRunsAndSingleThreadRunsSayNothing) {
   budget.observed(2, 0.5, 0.1, at(0));   // under a millisecond
+  budget.observed(2, 0.5, 0.1, at(0));
   EXPECT_EQ(budget.next(at(0)), 2);
   budget.observed(1, 50.0, 10.0, at(0));  // one thread cannot be starved by its team
   EXPECT_EQ(budget.next(at(0)), 2);
@@ -1350,7 +1361,9 @@ TEST_F(ThreadBudgetTest, ALargeMachineStepsDownAndUpByHalves) {
   idle = 16.0;
   neuralisp::ThreadBudget large(16, [this] { return idle; });
   large.observed(16, 100.0, 40.0, at(0));
+  large.observed(16, 100.0, 40.0, at(0));
   EXPECT_EQ(large.next(at(0.1)), 8);
+  large.observed(8, 100.0, 40.0, at(0.1));
   large.observed(8, 100.0, 40.0, at(0.1));
   EXPECT_EQ(large.next(at(0.2)), 4);
   EXPECT_EQ(large.next(at(2.5)), 8);  // one step up, not all the way
