@@ -9,6 +9,12 @@ inference the gains fold into the convolution weights, so they cost nothing per 
 predicts the residual to the input. The trunk holds most of the compute, so that M outputs cost
 far less than M passes.
 
+The noise task is ispdenoise's: the trunk runs the trained fast denoiser (frozen, with its own
+local noise estimate) and each head starts from the input moved toward the denoised frame by the
+share of the local noise its task removes, then adds a learned residual for blur, JPEG and what the
+denoiser left. Trained in the three-task mixture, the restorer's own decoder learned noise four
+times slower than blur and stayed 5 dB behind the denoiser (models/restore/README.md).
+
 Like the denoiser, the network never convolves at full resolution: it takes and returns the frame
 pixel-unshuffled by 2 (12 channels at half resolution); stages at 1/2, 1/4 and 1/8 resolution.
 Methods (see export.py): estimate(half) -> levels[3], the input's degradation on the task
@@ -17,6 +23,8 @@ estimate over frames and passes it); head(features, task[3]) -> restored half. B
 the estimate as the task, so that the output is restored fully. forward(half, levels, task) =
 head(trunk(half, levels), task) for training.
 """
+import importlib.util
+import math
 import os
 import sys
 from typing import List, Optional, Tuple
@@ -27,6 +35,20 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from layers import conv, conv_stack, upsample_add  # noqa: E402
+
+
+def _denoise_net():
+    """models/denoise/net.py under its own name: both tasks call their module net.py."""
+    spec = importlib.util.spec_from_file_location(
+        "denoise_net", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "denoise", "net.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["denoise_net"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+denoise_net = _denoise_net()
 
 ALIGNMENT = 8
 TASKS = ("blur", "noise", "jpeg")
@@ -168,12 +190,25 @@ def conditioned(weight: torch.Tensor, bias: Optional[torch.Tensor], x: torch.Ten
 
 
 class Restorer(nn.Module):
+    __constants__ = ["noise_task_scale"]
+
     def __init__(self, widths: Tuple[int, int, int], depths: Tuple[int, int, int]):
         super().__init__()
+        self.noise_task_scale = MAX_NOISE_SIGMA / 255.0  # denoise = 1 removes this sigma (0-1 scale)
         c1, c2, c3 = widths
         d1, d2, d3 = depths
-        # Trunk (task-agnostic): encoder and bottom, most of the compute.
-        self.stem = conv(12, c1)
+        # Trunk (task-agnostic): the denoiser, then an encoder and bottom on the frame and its
+        # denoised copy (24 channels), most of the compute. The denoiser's weights are
+        # ispdenoise's and stay frozen (train.py loads them).
+        self.denoiser = denoise_net.build("fast")
+        self.denoiser.requires_grad_(False)
+        # The denoiser's conditioning: its own local noise map and the frame's estimated noise
+        # level, mixed by weights that depend on the frame's levels (see trunk()). Starts as their
+        # mean.
+        self.noise_conditioning = nn.Linear(3, 2)
+        nn.init.zeros_(self.noise_conditioning.weight)
+        nn.init.constant_(self.noise_conditioning.bias, math.log(math.exp(0.5) - 1.0))  # softplus -> 0.5
+        self.stem = conv(24, c1)
         self.enc1 = conv_stack(c1, d1)
         self.down1 = nn.Conv2d(c1, c2, 2, stride=2)
         self.enc2 = conv_stack(c2, d2)
@@ -203,13 +238,26 @@ class Restorer(nn.Module):
         return self.level_estimator(half)
 
     @torch.jit.export
-    def trunk(self, half: torch.Tensor, levels: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def trunk(self, half: torch.Tensor, levels: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor,
+                                                                     torch.Tensor, torch.Tensor, torch.Tensor]:
         x = half.to(self.stem.weight.dtype)
+        # What the denoiser is told (sigma / 255 at 1/8 resolution): its own local map follows
+        # signal-dependent noise, but after JPEG it sees little of the noise (sigma 4.8 on McMaster
+        # noise 25 -> JPEG 40, where conditioning on 15 denoises best), while the frame's level
+        # is the noise before JPEG (25 there). Weights from the levels mix the two.
+        own = self.denoiser.estimator(x).to(half.dtype)
+        c = self.noise_conditioning
+        weights = F.softplus(F.linear(levels.float(), c.weight.float(), c.bias.float())).to(half.dtype)
+        level_sigma = (levels[:, 1].to(half.dtype) * self.noise_task_scale).view(-1, 1, 1, 1)
+        noise_map = own * weights[:, 0].view(-1, 1, 1, 1) + level_sigma * weights[:, 1].view(-1, 1, 1, 1)
+        denoised = self.denoiser.denoise(half, x, noise_map)
+        # Joined in NHWC order, as channels-last memory stays (a plain channel cat returns NCHW).
+        joined = torch.cat([x.permute(0, 2, 3, 1), denoised.to(x.dtype).permute(0, 2, 3, 1)], dim=3).permute(0, 3, 1, 2)
         f1, f2, f3 = self.conditioning(levels.to(x.dtype))
-        x1 = self.enc1(conditioned(self.stem.weight, self.stem.bias, x, f1, 1, 1))
+        x1 = self.enc1(conditioned(self.stem.weight, self.stem.bias, joined, f1, 1, 1))
         x2 = self.enc2(conditioned(self.down1.weight, self.down1.bias, x1, f2, 2, 0))
         x3 = self.bottom(conditioned(self.down2.weight, self.down2.bias, x2, f3, 2, 0))
-        return half, x1, x2, x3
+        return half, denoised, noise_map, x1, x2, x3
 
     def selected(self, weight: torch.Tensor, bias: Optional[torch.Tensor], x: torch.Tensor,
                  gain: torch.Tensor) -> torch.Tensor:
@@ -229,14 +277,19 @@ class Restorer(nn.Module):
         return F.conv2d(x, weight, bias, padding=1) * gain + x  # a batch of tasks (training)
 
     @torch.jit.export
-    def head(self, features: Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+    def head(self, features: Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
              task: torch.Tensor) -> torch.Tensor:
-        half, x1, x2, x3 = features
+        half, denoised, noise_map, x1, x2, x3 = features
         g3, g2, g1 = self.gains(task.to(x3.dtype))
         y3 = x3 * g3  # 1/8 resolution: cheap
         y2 = self.selected(self.dec2.weight, self.dec2.bias, upsample_add(self.up2.weight, self.up2.bias, y3, x2), g2)
         y1 = self.selected(self.dec1.weight, self.dec1.bias, upsample_add(self.up1.weight, self.up1.bias, y2, x1), g1)
-        return half + self.tail(y1).to(half.dtype)
+        # The share of each cell's noise the task removes (denoise = sigma / 50 to remove, the map
+        # sigma / 255 present): denoise=0.3 on sigma-25 noise keeps 40% of it, sigma 10.
+        removed = (task[:, 1] * self.noise_task_scale).to(half.dtype).view(-1, 1, 1, 1)
+        share = (removed / noise_map.clamp(min=1e-4)).clamp(max=1.0)
+        share = share.repeat_interleave(4, dim=2).repeat_interleave(4, dim=3)
+        return half + share * (denoised - half) + self.tail(y1).to(half.dtype)
 
     def forward(self, half: torch.Tensor, levels: torch.Tensor, task: torch.Tensor) -> torch.Tensor:
         return self.head(self.trunk(half, levels), task)
@@ -257,10 +310,12 @@ def macs_per_pixel(model: Restorer) -> Tuple[float, float]:
                  "up2": 64, "dec2": 16, "up1": 16, "dec1": 4, "tail": 4}
     downscale.update({"level_estimator.conv1": 4, "level_estimator.down": 16, "level_estimator.conv2": 16})
     trunk_parts = {"stem", "enc1", "down1", "enc2", "down2", "bottom", "level_estimator"}
-    trunk = head = 0.0
+    trunk, head = denoise_net.macs_per_pixel(model.denoiser), 0.0
     for name, m in model.named_modules():
         if isinstance(m, nn.Conv2d):
             top = name.partition(".")[0]
+            if top == "denoiser":
+                continue
             macs = m.in_channels * m.out_channels * m.kernel_size[0] * m.kernel_size[1] / (downscale[name] if name in downscale else downscale[top])
             if top in trunk_parts:
                 trunk += macs

@@ -135,6 +135,23 @@ def validate(model, images):
     return scores
 
 
+DENOISER = os.path.join(HERE, "..", "denoise", "denoise-fast.pt")
+
+
+def adopt_denoiser(model, init_path):
+    """The trunk's denoiser gets ispdenoise's shipped fast weights (frozen). Started from a
+    checkpoint whose stem read the frame alone (phase 4), the stem's new half, for the denoised
+    copy, starts at zero, so that the network starts where that checkpoint was."""
+    model.denoiser.load_state_dict(torch.jit.load(DENOISER).state_dict())
+    if not init_path:
+        return
+    stem = torch.load(init_path)["model"]["stem.weight"]
+    if stem.shape[1] == 12:
+        with torch.no_grad():
+            model.stem.weight.zero_()
+            model.stem.weight[:, :12] = stem
+
+
 def network_precision(args):
     """bfloat16 autocast for the network (--bf16); the data synthesis stays float32."""
     return torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16)
@@ -192,9 +209,11 @@ def main():
     trunk, head = net.macs_per_pixel(model)
     print(f"MACs per pixel: trunk {trunk:.0f}, head {head:.0f}", flush=True)
     trained = model.level_estimator.parameters() if args.only_estimator else model.parameters()
-    optimizer = torch.optim.Adam(trained, lr=args.lr)
+    optimizer = torch.optim.Adam([p for p in trained if p.requires_grad], lr=args.lr)
     run = training.Run(args, model, optimizer, net.CONFIGS[args.model],
                        lambda: export(model, args.model, os.path.join(args.out, f"restore-{args.model}.pt")))
+    if not os.path.exists(run.checkpoint_path):  # a fresh run, not a resumed one
+        adopt_denoiser(model, args.init)
     rng = np.random.default_rng(args.seed + run.step)
     gen = torch.Generator().manual_seed(args.seed + run.step)
     running = []
