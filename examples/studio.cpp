@@ -104,17 +104,21 @@ std::string pipeline_description(Studio* s) {
          "split. ! queue max-size-buffers=2" + chain + " ! side.sink_1";
 }
 
+// A slider for a number property of any numeric type: the value goes through GValue's transform
+// (rounded first for an integer property).
 void on_scale_changed(GtkRange* range, gpointer data) {
   auto* element = static_cast<GstElement*>(data);
   const char* property = static_cast<const char*>(g_object_get_data(G_OBJECT(range), "property"));
+  GParamSpec* spec = g_object_class_find_property(G_OBJECT_GET_CLASS(element), property);
+  const bool integer = G_IS_PARAM_SPEC_INT(spec);
+  GValue number = G_VALUE_INIT, value = G_VALUE_INIT;
+  g_value_init(&number, G_TYPE_DOUBLE);
+  g_value_set_double(&number, integer ? std::round(gtk_range_get_value(range)) : gtk_range_get_value(range));
+  g_value_init(&value, G_PARAM_SPEC_VALUE_TYPE(spec));
   // Applies to the next frame: the properties are GST_PARAM_MUTABLE_PLAYING.
-  g_object_set(element, property, gtk_range_get_value(range), nullptr);
-}
-
-void on_int_scale_changed(GtkRange* range, gpointer data) {
-  auto* element = static_cast<GstElement*>(data);
-  const char* property = static_cast<const char*>(g_object_get_data(G_OBJECT(range), "property"));
-  g_object_set(element, property, static_cast<int>(std::lround(gtk_range_get_value(range))), nullptr);
+  if (g_value_transform(&number, &value)) g_object_set_property(G_OBJECT(element), property, &value);
+  g_value_unset(&value);
+  g_value_unset(&number);
 }
 
 void on_combo_changed(GtkComboBox* combo, gpointer data) {
@@ -132,25 +136,21 @@ GtkWidget* make_control(Studio* s, GstElement* element, const char* property) {
   GParamSpec* spec = g_object_class_find_property(G_OBJECT_GET_CLASS(element), property);
   if (!spec) return nullptr;
   GtkWidget* control = nullptr;
-  if (G_IS_PARAM_SPEC_INT(spec)) {
-    auto* i = G_PARAM_SPEC_INT(spec);
-    const int max = std::min(i->maximum, 4095);  // black-level's range reaches 65535
-    control = gtk_scale_new_with_range(GTK_ORIENTATION_HORIZONTAL, i->minimum, max, 1);
-    int value = 0;
-    g_object_get(element, property, &value, nullptr);
-    gtk_range_set_value(GTK_RANGE(control), value);
-    gtk_scale_set_digits(GTK_SCALE(control), 0);
-    g_object_set_data(G_OBJECT(control), "property", const_cast<char*>(property));
-    g_signal_connect(control, "value-changed", G_CALLBACK(on_int_scale_changed), element);
-  } else if (G_IS_PARAM_SPEC_DOUBLE(spec)) {
-    auto* d = G_PARAM_SPEC_DOUBLE(spec);
-    // noise-level's range reaches 255; its useful part is far below.
-    const double max = std::min(d->maximum, 100.0);
-    control = gtk_scale_new_with_range(GTK_ORIENTATION_HORIZONTAL, d->minimum, max, (max - d->minimum) / 100.0);
-    double value = 0.0;
-    g_object_get(element, property, &value, nullptr);
-    gtk_range_set_value(GTK_RANGE(control), value);
-    gtk_scale_set_digits(GTK_SCALE(control), 2);
+  if (G_IS_PARAM_SPEC_INT(spec) || G_IS_PARAM_SPEC_DOUBLE(spec)) {
+    const bool integer = G_IS_PARAM_SPEC_INT(spec);
+    // The useful part of the long ranges: noise-level reaches 255, black-level 65535.
+    const double lo = integer ? G_PARAM_SPEC_INT(spec)->minimum : G_PARAM_SPEC_DOUBLE(spec)->minimum;
+    const double hi = integer ? std::min(G_PARAM_SPEC_INT(spec)->maximum, 4095) : std::min(G_PARAM_SPEC_DOUBLE(spec)->maximum, 100.0);
+    control = gtk_scale_new_with_range(GTK_ORIENTATION_HORIZONTAL, lo, hi, integer ? 1.0 : (hi - lo) / 100.0);
+    GValue value = G_VALUE_INIT, number = G_VALUE_INIT;
+    g_value_init(&value, G_PARAM_SPEC_VALUE_TYPE(spec));
+    g_object_get_property(G_OBJECT(element), property, &value);
+    g_value_init(&number, G_TYPE_DOUBLE);
+    g_value_transform(&value, &number);
+    gtk_range_set_value(GTK_RANGE(control), g_value_get_double(&number));
+    g_value_unset(&value);
+    g_value_unset(&number);
+    gtk_scale_set_digits(GTK_SCALE(control), integer ? 0 : 2);
     g_object_set_data(G_OBJECT(control), "property", const_cast<char*>(property));
     g_signal_connect(control, "value-changed", G_CALLBACK(on_scale_changed), element);
   } else if (G_IS_PARAM_SPEC_ENUM(spec)) {
