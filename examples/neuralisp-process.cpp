@@ -18,11 +18,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <string>
+#include <vector>
 
 #include "programs.h"
-#include <vector>
 
 namespace {
 
@@ -351,24 +350,17 @@ void on_stream(GstElement*, GstPad* pad, gpointer data) {
   }
 }
 
-std::string quoted(const std::string& path) {
-  gchar* escaped = g_strescape(path.c_str(), nullptr);
-  std::string text = std::string("\"") + escaped + "\"";
-  g_free(escaped);
-  return text;
-}
-
 bool build_pipeline(Job* job, const std::string& input, const std::string& output, std::string* error) {
   GError* err = nullptr;
   if (job->source.image) {
-    job->pipeline = gst_parse_launch(("filesrc location=" + quoted(input) + " ! decodebin ! videoconvert ! " +
+    job->pipeline = gst_parse_launch(("filesrc location=" + launch_quoted(input) + " ! decodebin ! videoconvert ! " +
                                       job->chain + " ! identity name=processed ! videoconvert ! pngenc ! filesink location=" +
-                                      quoted(output))
+                                      launch_quoted(output))
                                          .c_str(),
                                      &err);
   } else {
-    job->pipeline = gst_parse_launch(("filesrc location=" + quoted(input) + " ! parsebin name=streams " +
-                                      job->format->muxer + " name=muxer ! filesink location=" + quoted(output))
+    job->pipeline = gst_parse_launch(("filesrc location=" + launch_quoted(input) + " ! parsebin name=streams " +
+                                      job->format->muxer + " name=muxer ! filesink location=" + launch_quoted(output))
                                          .c_str(),
                                      &err);
   }
@@ -480,8 +472,7 @@ bool process(const Options& options, const Format& format, const std::string& in
 }  // namespace
 
 int main(int argc, char** argv) {
-  setvbuf(stdout, nullptr, _IOLBF, 0);  // lines reach a pipe (a log, a test) as they are printed
-  gst_init(&argc, &argv);
+  start_program(&argc, &argv);
   Options options;
   if (!parse_options(argc, argv, &options)) {
     usage(argv[0]);

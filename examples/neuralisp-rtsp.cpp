@@ -14,7 +14,6 @@
 #include <gst/rtsp-server/rtsp-server.h>
 #include <glib-unix.h>
 
-#include <cstdio>
 #include <string>
 
 #include "programs.h"
@@ -60,7 +59,7 @@ std::string media_description(const Options& o, std::string* codec) {
   std::string source = o.test_source
                            ? std::string("videotestsrc is-live=true pattern=ball ! ") + caps +
                                  " ! ispdegrade camera-noise=0.5"
-                           : "v4l2src device=" + o.device + " ! videoconvert ! videoscale ! videorate ! " + caps;
+                           : "v4l2src device=" + launch_quoted(o.device) + " ! videoconvert ! videoscale ! videorate ! " + caps;
   g_free(caps);
   std::string encoder;
   if (has_element("x264enc")) {
@@ -90,8 +89,7 @@ void on_client(GstRTSPServer*, GstRTSPClient* client, gpointer) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  setvbuf(stdout, nullptr, _IOLBF, 0);  // lines reach a pipe (a log, a test) as they are printed
-  gst_init(&argc, &argv);
+  start_program(&argc, &argv);
   Options options;
   if (!parse_options(argc, argv, &options)) {
     g_printerr("usage: %s [--device /dev/videoN | --test-source] [--chain \"ELEMENT ! ...\"] [--address ADDR] "

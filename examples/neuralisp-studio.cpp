@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "programs.h"
 #include "studio.h"
 
 namespace {
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
     g_printerr("neuralisp-studio: cannot open a display (DISPLAY or WAYLAND_DISPLAY is not set or not reachable)\n");
     return 1;
   }
-  gst_init(&argc, &argv);
+  start_program(&argc, &argv);
   StudioOptions options;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];

@@ -1,10 +1,26 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* What the command-line programs (neuralisp-process, neuralisp-rtsp) share. */
+/* What the programs (neuralisp-process, neuralisp-rtsp, neuralisp-studio) share. */
 #pragma once
 
 #include <gst/gst.h>
 
+#include <cstdio>
 #include <string>
+
+// GStreamer, and stdout line-buffered so that progress reaches a pipe (a log, a test) as it is
+// printed.
+inline void start_program(int* argc, char*** argv) {
+  setvbuf(stdout, nullptr, _IOLBF, 0);
+  gst_init(argc, argv);
+}
+
+// A file path as a launch-line value: quoted and escaped, whatever characters it holds.
+inline std::string launch_quoted(const std::string& path) {
+  gchar* escaped = g_strescape(path.c_str(), nullptr);
+  std::string text = std::string("\"") + escaped + "\"";
+  g_free(escaped);
+  return text;
+}
 
 // Whether GStreamer has an element of that name installed.
 inline bool has_element(const char* name) {

@@ -9,6 +9,8 @@
 #include <map>
 #include <vector>
 
+#include "programs.h"
+
 namespace {
 
 // The chain, in the order a camera's frames need it, and the live properties each one gets a
@@ -54,18 +56,16 @@ std::string source_description(Studio* s) {
   std::string source;
   if (!o.file.empty()) {
     s->source_kind = "file";
-    gchar* escaped = g_strescape(o.file.c_str(), nullptr);
     const bool still = g_str_has_suffix(o.file.c_str(), ".png") || g_str_has_suffix(o.file.c_str(), ".jpg") ||
                        g_str_has_suffix(o.file.c_str(), ".jpeg");
     // A still image is shown live at 30 fps, so that a moved control shows on the next frame.
-    source = std::string("filesrc location=\"") + escaped + "\" ! decodebin ! videoconvert ! videoscale ! " + caps +
+    source = "filesrc location=" + launch_quoted(o.file) + " ! decodebin ! videoconvert ! videoscale ! " + caps +
              (still ? " ! imagefreeze is-live=true ! video/x-raw,framerate=30/1" : "");
-    g_free(escaped);
   } else if (g_file_test(o.device.c_str(), G_FILE_TEST_EXISTS)) {
     s->source_kind = "camera";
     // A Bayer camera is asked for its mosaic at the size given (Bayer frames cannot be scaled).
     gchar* bayer_caps = g_strdup_printf("video/x-bayer,width=%d,height=%d", o.width, o.height);
-    source = "v4l2src device=" + o.device + (o.bayer ? std::string(" ! ") + bayer_caps
+    source = "v4l2src device=" + launch_quoted(o.device) + (o.bayer ? std::string(" ! ") + bayer_caps
                                                      : " ! videoconvert ! videoscale ! " + std::string(caps));
     g_free(bayer_caps);
   } else {
@@ -73,7 +73,7 @@ std::string source_description(Studio* s) {
     // where the photo package is missing).
     s->source_kind = "photo";
     source = g_file_test(o.photo.c_str(), G_FILE_TEST_EXISTS)
-                 ? "filesrc location=\"" + o.photo + "\" ! jpegdec ! videoconvert ! videoscale ! " + caps +
+                 ? "filesrc location=" + launch_quoted(o.photo) + " ! jpegdec ! videoconvert ! videoscale ! " + caps +
                        " ! imagefreeze is-live=true ! video/x-raw,framerate=30/1"
                  : std::string("videotestsrc is-live=true pattern=ball ! ") + caps + ",framerate=30/1";
     // Camera noise where a camera adds it: in RAW, for a Bayer source.

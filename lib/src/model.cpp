@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <ctime>
 #include <condition_variable>
@@ -22,6 +21,7 @@
 
 #include "guard.h"
 #include "model_metadata.h"
+#include "network_input.h"
 #include "neuralisp/model.h"
 #include "tensor_pool.h"
 #include "thread_budget.h"
@@ -426,7 +426,7 @@ Status Model::Impl::call(const MethodSpec& method, const std::vector<Value>& inp
   TensorPool::Scope pooled(pool);
   c10::InferenceMode inference;
   torch::jit::IValue result;
-  const auto wall_start = std::chrono::steady_clock::now();
+  const Clock::time_point wall_start = Clock::now();
   const double cpu_start = thread_cpu_ms();
   try {
     result = module.get_method(method.name)(args);
@@ -434,9 +434,7 @@ Status Model::Impl::call(const MethodSpec& method, const std::vector<Value>& inp
     return Status::Error(ErrorCode::kRuntime, cause_of(e.what()));
   }
   if (configured == 0)
-    runner->budget.observed(wanted_threads,
-                            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall_start).count(),
-                            thread_cpu_ms() - cpu_start);
+    runner->budget.observed(wanted_threads, ms_between(wall_start, Clock::now()), thread_cpu_ms() - cpu_start);
 
   std::vector<torch::jit::IValue> results;
   if (method.outputs.size() == 1) {

@@ -41,11 +41,15 @@ bool in_range(float v) { return v >= 0.0f && v <= 1.0f; }
 // flicker with the estimate's frame-to-frame noise.
 constexpr float kEstimateSmoothing = 0.12f;
 // So slow a quantity is measured on every second frame only (the first after a start or reset
-// always), with the weight of two frames: the same time constant for half the cost (the estimate
-// is 4.5 of 27 ms per 640x480 frame).
+// always), with the weight of the frames since the last measurement: the same time constant for
+// half the cost (the estimate is 4.5 of 27 ms per 640x480 frame).
 constexpr int kEstimateEvery = 2;
-constexpr float kEstimateWeight = 1.0f - (1.0f - kEstimateSmoothing) * (1.0f - kEstimateSmoothing);
-static_assert(kEstimateEvery == 2, "kEstimateWeight compounds the per-frame weight over two frames");
+constexpr float compounded_weight(float per_frame, int frames) {
+  float kept = 1.0f;
+  for (int i = 0; i < frames; ++i) kept *= 1.0f - per_frame;
+  return 1.0f - kept;
+}
+constexpr float kEstimateWeight = compounded_weight(kEstimateSmoothing, kEstimateEvery);
 
 // The levels are statistics of the whole frame, measured on at most this many frame pixels per
 // side (a centred window of a larger frame): a megapixel pins them down, and a 4K frame's

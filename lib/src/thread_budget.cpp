@@ -9,7 +9,7 @@ namespace neuralisp {
 
 ThreadBudget::ThreadBudget(int cores, std::function<double()> idle_cores)
     : cores_(std::max(1, cores)), threads_(cores_), idle_cores_(std::move(idle_cores)) {
-  if (!idle_cores_) idle_cores_ = [this] { return idle_cores_from_proc_stat(cores_); };
+  if (!idle_cores_) idle_cores_ = IdleCores(cores_);
 }
 
 int ThreadBudget::next(Clock::time_point now) {
@@ -44,22 +44,21 @@ void ThreadBudget::observed(int threads, double wall_ms, double cpu_ms, Clock::t
   backoff_s_ = std::min(kLongestBackoffS, backoff_s_ * 2);
 }
 
-double idle_cores_from_proc_stat(int cores) {
-  static thread_local unsigned long long last_idle = 0, last_total = 0;
+double IdleCores::operator()() {
   std::ifstream stat("/proc/stat");
   std::string label;
   unsigned long long value = 0, idle = 0, total = 0;
-  if (!(stat >> label) || label != "cpu") return cores;
+  if (!(stat >> label) || label != "cpu") return cores_;
   for (int field = 0; field < 8 && stat >> value; ++field) {
     total += value;
     if (field == 3 || field == 4) idle += value;  // idle, iowait
   }
-  const unsigned long long d_total = total - last_total, d_idle = idle - last_idle;
-  const bool first = last_total == 0;
-  last_idle = idle;
-  last_total = total;
-  if (first || d_total == 0) return cores;
-  return cores * static_cast<double>(d_idle) / static_cast<double>(d_total);
+  const unsigned long long d_total = total - last_total_, d_idle = idle - last_idle_;
+  const bool first = last_total_ == 0;
+  last_idle_ = idle;
+  last_total_ = total;
+  if (first || d_total == 0) return cores_;
+  return cores_ * static_cast<double>(d_idle) / static_cast<double>(d_total);
 }
 
 }  // namespace neuralisp

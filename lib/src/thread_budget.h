@@ -44,8 +44,16 @@ class ThreadBudget {
   std::function<double()> idle_cores_;
 };
 
-// Cores idle since the previous call, from /proc/stat (all cores idle on the first call, or where
-// it cannot be read).
-double idle_cores_from_proc_stat(int cores);
+// The machine's idle time, sampled from /proc/stat: idle_cores() is the cores idle since its
+// previous call (all of them on the first call, or where /proc/stat cannot be read).
+class IdleCores {
+ public:
+  explicit IdleCores(int cores) : cores_(cores) {}
+  double operator()();
+
+ private:
+  int cores_;
+  unsigned long long last_idle_ = 0, last_total_ = 0;
+};
 
 }  // namespace neuralisp

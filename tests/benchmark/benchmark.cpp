@@ -126,8 +126,8 @@ void record(const char* format, ...) {
   std::fclose(file);
 }
 
-// A classical baseline's speed for the quality-vs-speed plot: `run` on a 640x480 frame, p50 of 15
-// runs after 2, in frames per second.
+// A classical baseline's speed for the quality-vs-speed plot: `run` on a 640x480 frame (the speed
+// commands' videotestsrc frames), p50 of 15 runs after 2, in frames per second.
 template <typename Run>
 double fps_at_640x480(Run run) {
   Timings timings;
@@ -137,13 +137,6 @@ double fps_at_640x480(Run run) {
     if (i >= 2) timings.ms.push_back(ms_since(t));
   }
   return 1000.0 / timings.p50();
-}
-
-cv::Mat test_frame_640x480() {
-  cv::Mat frame(480, 640, CV_8UC3);
-  cv::randu(frame, 0, 255);
-  cv::GaussianBlur(frame, frame, cv::Size(0, 0), 3.0);
-  return frame;
 }
 
 // A chart on part of a canvas: axes (linear, or logarithmic in decades), lines and labelled
@@ -609,7 +602,7 @@ int quality(const std::string& model, const std::string& datasets) {
         Bilateral chosen;
         const double bilateral = best_bilateral(noisy_set, mcmaster, &params, &chosen);
         std::printf(" | tuned bilateral %.2f dB (%s)", bilateral, params.c_str());
-        const cv::Mat frame = test_frame_640x480();
+        const cv::Mat frame = videotestsrc_frames(640, 480, 1)[0];
         cv::Mat out;
         record("quality denoise tuned-bilateral %.3f %.2f", bilateral, fps_at_640x480([&] {
                  cv::bilateralFilter(frame, out, chosen.d, chosen.sigma_color, chosen.sigma_space);
@@ -867,7 +860,7 @@ int raw_quality(const std::string& raw2rgb, const std::string& rgb2raw, const st
     vng_aligned += psnr(v(cv::Rect(5, 3, img.cols - 10, img.rows - 10)), img(cv::Rect(5, 5, img.cols - 10, img.rows - 10)));
   }
   {
-    cv::Mat frame = test_frame_640x480(), mosaic = rggb_of(frame);
+    cv::Mat frame = videotestsrc_frames(640, 480, 1)[0], mosaic = rggb_of(frame);
     record("quality demosaic ispraw2rgb %.3f", ours / n);
     record("quality demosaic opencv-bilinear %.3f %.2f", bilinear / n,
            fps_at_640x480([&] { opencv_demosaic(mosaic, cv::COLOR_BayerBG2RGB); }));
@@ -1168,7 +1161,7 @@ int enhance_quality(const std::string& path, const std::string& datasets) {
   std::printf("  %-44s %.2f dB  (%+.2f dB)\n", "grey world + histogram equalisation:", histeq / n, (histeq - input) / n);
   std::printf("  %-44s %.2f dB  (%+.2f dB)\n", "grey world + CLAHE:", clahe / n, (clahe - input) / n);
   {
-    const cv::Mat frame = test_frame_640x480();
+    const cv::Mat frame = videotestsrc_frames(640, 480, 1)[0];
     record("quality enhance ispenhance %.3f", natural / n);
     record("quality enhance greyworld-histeq %.3f %.2f", histeq / n,
            fps_at_640x480([&] { grey_world_and_equalised(frame, false); }));

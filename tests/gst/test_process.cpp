@@ -6,8 +6,8 @@
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/pbutils/pbutils.h>
-#include <signal.h>
-#include <sys/wait.h>
+
+#include "program.h"
 
 struct Run {
   int status = -1;  // exit status, or -1 when it did not exit normally
@@ -119,12 +119,6 @@ count_frames (const std::string & path)
   gst_object_unref (pipeline);
   g_free (description);
   return frames;
-}
-
-static bool
-contains (const std::string & text, const std::string & part)
-{
-  return text.find (part) != std::string::npos;
 }
 
 static bool
@@ -254,35 +248,17 @@ GST_START_TEST (test_ctrl_c_leaves_a_playable_partial_file)
   const std::string clip = make_clip (dir, "long.webm", 900, 320, 240, "vp8enc deadline=1", "vorbisenc", "webmmux");
   const std::string next = make_clip (dir, "next.webm", 5, 64, 48, "vp8enc deadline=1", "vorbisenc", "webmmux");
   const std::string out_dir = dir + "/out";
-  const gchar *argv[] = { NEURALISP_PROCESS, clip.c_str (), next.c_str (), "-o", out_dir.c_str (),
-    "--container", "webm", "--chain", "ispdenoise threads=1", NULL };
-  GPid pid;
-  gint out_fd;
-  GError *error = NULL;
-  fail_unless (g_spawn_async_with_pipes (NULL, (gchar **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid,
-          NULL, &out_fd, NULL, &error), "%s", error ? error->message : "");
+  Child process = start_child (NEURALISP_PROCESS, {clip, next, "-o", out_dir, "--container", "webm", "--chain",
+          "ispdenoise threads=1"});
   /* Interrupted once it reports progress: the first tenth. */
-  std::string out;
-  char chunk[256];
-  while (!contains (out, "10%")) {
-    const ssize_t n = read (out_fd, chunk, sizeof chunk);
-    fail_unless (n > 0, "ended before reporting progress: %s", out.c_str ());
-    out.append (chunk, n);
-  }
-  kill (pid, SIGINT);
-  ssize_t n;
-  while ((n = read (out_fd, chunk, sizeof chunk)) > 0)
-    out.append (chunk, n);
-  int wait_status = 0;
-  fail_unless (waitpid (pid, &wait_status, 0) == pid);
-  g_spawn_close_pid (pid);
-  close (out_fd);
-  fail_unless (WIFEXITED (wait_status) && WEXITSTATUS (wait_status) == 130, "status %d: %s", wait_status,
-      out.c_str ());
+  fail_unless (read_until (&process, "10%"), "ended before reporting progress: %s", process.out.c_str ());
+  kill (process.pid, SIGINT);
+  const int status = wait_child (&process);
+  fail_unless (status == 130, "status %d: %s", status, process.out.c_str ());
   const int frames = count_frames (dir + "/out/long.webm");
   fail_unless (frames > 0 && frames < 900, "%d frames in the partial file", frames);
   fail_unless (inspect (dir + "/out/long.webm").duration > 0);
-  fail_unless (contains (out, "interrupted, partial file"), "%s", out.c_str ());
+  fail_unless (contains (process.out, "interrupted, partial file"), "%s", process.out.c_str ());
   fail_if (g_file_test ((dir + "/out/next.webm").c_str (), G_FILE_TEST_EXISTS));
 }
 GST_END_TEST;

@@ -4,63 +4,8 @@
 #include "common.h"
 
 #include <gst/check/gstcheck.h>
-#include <signal.h>
-#include <sys/wait.h>
 
-struct Server {
-  GPid pid = 0;
-  int out_fd = -1;
-  std::string out;
-};
-
-static bool
-contains (const std::string & text, const std::string & part)
-{
-  return text.find (part) != std::string::npos;
-}
-
-/* Reads the server's output until it holds `part` (or the server ends). */
-static bool
-read_until (Server * server, const std::string & part)
-{
-  char chunk[256];
-  while (!contains (server->out, part)) {
-    const ssize_t n = read (server->out_fd, chunk, sizeof chunk);
-    if (n <= 0)
-      return false;
-    server->out.append (chunk, n);
-  }
-  return true;
-}
-
-static Server
-start_server (const std::vector < std::string > &args)
-{
-  std::vector < gchar * >argv = { (gchar *) NEURALISP_RTSP };
-  for (const std::string & a : args)
-    argv.push_back ((gchar *) a.c_str ());
-  argv.push_back (NULL);
-  Server server;
-  GError *error = NULL;
-  fail_unless (g_spawn_async_with_pipes (NULL, argv.data (), NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-          &server.pid, NULL, &server.out_fd, NULL, &error), "%s", error ? error->message : "");
-  return server;
-}
-
-/* Waits for the server's exit (reading the rest of its output); its exit status, -1 if killed. */
-static int
-wait_server (Server * server)
-{
-  char chunk[256];
-  ssize_t n;
-  while ((n = read (server->out_fd, chunk, sizeof chunk)) > 0)
-    server->out.append (chunk, n);
-  int status = 0;
-  fail_unless (waitpid (server->pid, &status, 0) == server->pid);
-  g_spawn_close_pid (server->pid);
-  close (server->out_fd);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
-}
+#include "program.h"
 
 static GstElement *
 start_client (const std::string & url)
@@ -95,7 +40,7 @@ pull_frames (GstElement * client, int wanted, int *width, int *height)
 
 GST_START_TEST (test_two_clients_share_one_pipeline)
 {
-  Server server = start_server ({"--test-source", "--address", "127.0.0.1", "--port", "0", "--width", "160",
+  Child server = start_child (NEURALISP_RTSP, {"--test-source", "--address", "127.0.0.1", "--port", "0", "--width", "160",
           "--height", "120", "--chain", "ispdenoise threads=1"});
   fail_unless (read_until (&server, ")\n"), "the server did not start: %s", server.out.c_str ());
   const size_t at = server.out.find ("rtsp://127.0.0.1:");
@@ -115,7 +60,7 @@ GST_START_TEST (test_two_clients_share_one_pipeline)
   gst_object_unref (client_b);
 
   kill (server.pid, SIGINT);
-  fail_unless_equals_int (wait_server (&server), 0);
+  fail_unless_equals_int (wait_child (&server), 0);
   /* Both clients were served, from one pipeline: captured, processed and encoded once. */
   size_t clients = 0, pipelines = 0;
   for (size_t p = 0; (p = server.out.find ("client connected from 127.0.0.1", p)) != std::string::npos; ++p)
@@ -130,11 +75,11 @@ GST_END_TEST;
 
 GST_START_TEST (test_a_bad_chain_or_camera_is_refused)
 {
-  Server bad_chain = start_server ({"--test-source", "--address", "127.0.0.1", "--port", "0", "--chain",
+  Child bad_chain = start_child (NEURALISP_RTSP, {"--test-source", "--address", "127.0.0.1", "--port", "0", "--chain",
           "ispdenoise ! nosuchelement"});
-  fail_unless_equals_int (wait_server (&bad_chain), 2);
-  Server no_camera = start_server ({"--device", "/dev/no-such-camera", "--address", "127.0.0.1", "--port", "0"});
-  fail_unless_equals_int (wait_server (&no_camera), 1);
+  fail_unless_equals_int (wait_child (&bad_chain), 2);
+  Child no_camera = start_child (NEURALISP_RTSP, {"--device", "/dev/no-such-camera", "--address", "127.0.0.1", "--port", "0"});
+  fail_unless_equals_int (wait_child (&no_camera), 1);
 }
 GST_END_TEST;
 

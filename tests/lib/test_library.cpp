@@ -1372,9 +1372,10 @@ TEST_F(ThreadBudgetTest, ALargeMachineStepsDownAndUpByHalves) {
 }
 
 TEST(ThreadBudget, ProcStatGivesIdleCoresWithinTheMachine) {
-  neuralisp::idle_cores_from_proc_stat(2);  // the first call sets the reference
+  neuralisp::IdleCores idle_cores(2);
+  idle_cores();  // the first call sets the reference
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  const double idle = neuralisp::idle_cores_from_proc_stat(2);
+  const double idle = idle_cores();
   EXPECT_GE(idle, 0.0);
   EXPECT_LE(idle, 2.0);
 }
