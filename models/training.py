@@ -51,10 +51,15 @@ class Run:
             if fresh:
                 print(f"new parameters (not in {resume_from}): {', '.join(fresh)}", flush=True)
             # Adam's moments only fit the parameters they were saved for.
-            same_parameters = (len(saved["optimizer"]["param_groups"][0]["params"]) ==
-                               len(optimizer.param_groups[0]["params"]))
+            same_parameters = ([len(g["params"]) for g in saved["optimizer"]["param_groups"]] ==
+                               [len(g["params"]) for g in optimizer.param_groups])
             if not fresh and same_parameters:
+                # Loading restores each group's saved options; its learning-rate share is this
+                # run's.
+                scales = [group.get("lr_scale", 1.0) for group in optimizer.param_groups]
                 optimizer.load_state_dict(saved["optimizer"])
+                for group, scale in zip(optimizer.param_groups, scales):
+                    group["lr_scale"] = scale
             self.state = saved["state"]
             if args.new_schedule and resume_from == args.init:
                 self.state["elapsed"] = 0.0
@@ -74,11 +79,12 @@ class Run:
         return time.time() - self.start
 
     def begin_step(self):
-        """Sets this step's learning rate: cosine from --lr down to 2% of it over the budget."""
+        """Sets this step's learning rate: cosine from --lr down to 2% of it over the budget (times
+        a parameter group's `lr_scale`, where it has one)."""
         progress = min(self.elapsed() / self.budget, 1.0)
         self.lr = self.args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress)))
         for group in self.optimizer.param_groups:
-            group["lr"] = self.lr
+            group["lr"] = self.lr * group.get("lr_scale", 1.0)
 
     def end_step(self):
         """Counts the step; True when an evaluation is due."""

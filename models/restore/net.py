@@ -134,8 +134,8 @@ class LevelEstimator(nn.Module):
         if h < self.min_side or w < self.min_side:
             half = F.pad(half, (0, max(0, self.min_side - w), 0, max(0, self.min_side - h)), mode="replicate")
         x = half.to(self.conv1.weight.dtype)
-        f1 = F.relu(self.conv1(x))
-        f2 = F.relu(self.conv2(F.relu(self.down(f1))))
+        f1 = F.relu_(self.conv1(x))
+        f2 = F.relu_(self.conv2(F.relu_(self.down(f1))))
         f1, f2 = f1.float(), f2.float()
         n, _, h, w = f1.shape
         # The 8x8 block grid is a 4x4 grid at half resolution: mean energy per position in it.
@@ -180,13 +180,15 @@ class LevelConditioning(nn.Module):
 def conditioned(weight: torch.Tensor, bias: Optional[torch.Tensor], x: torch.Tensor,
                 film: Tuple[torch.Tensor, torch.Tensor], stride: int, padding: int) -> torch.Tensor:
     """relu(conv(x) * gain + offset) for a convolution of that stride and padding; for one frame
-    the gain and offset fold into its weights and bias."""
+    the gain and offset fold into its weights and bias. The ReLUs here and in the denoiser run in
+    place: a frozen graph keeps an out-of-place one as a pass that allocates and writes a new
+    feature map."""
     gain, offset = film
     assert bias is not None
     if gain.shape[0] == 1:
         folded_weight, folded_bias = fold(weight, bias, gain)
-        return F.relu(F.conv2d(x, folded_weight, folded_bias + offset.reshape(-1), stride=stride, padding=padding))
-    return F.relu(F.conv2d(x, weight, bias, stride=stride, padding=padding) * gain + offset)
+        return F.relu_(F.conv2d(x, folded_weight, folded_bias + offset.reshape(-1), stride=stride, padding=padding))
+    return F.relu_(F.conv2d(x, weight, bias, stride=stride, padding=padding) * gain + offset)
 
 
 class Restorer(nn.Module):
@@ -250,14 +252,17 @@ class Restorer(nn.Module):
         weights = F.softplus(F.linear(levels.float(), c.weight.float(), c.bias.float())).to(half.dtype)
         level_sigma = (levels[:, 1].to(half.dtype) * self.noise_task_scale).view(-1, 1, 1, 1)
         noise_map = own * weights[:, 0].view(-1, 1, 1, 1) + level_sigma * weights[:, 1].view(-1, 1, 1, 1)
-        denoised = self.denoiser.denoise(half, x, noise_map)
+        # The denoiser's residual, not its output: every head blends a share of it into the frame
+        # (a float32 denoised frame would be one more pass per head).
+        residual = self.denoiser.residual(x, noise_map)
+        denoised = x + residual.to(x.dtype)
         # Joined in NHWC order, as channels-last memory stays (a plain channel cat returns NCHW).
-        joined = torch.cat([x.permute(0, 2, 3, 1), denoised.to(x.dtype).permute(0, 2, 3, 1)], dim=3).permute(0, 3, 1, 2)
+        joined = torch.cat([x.permute(0, 2, 3, 1), denoised.permute(0, 2, 3, 1)], dim=3).permute(0, 3, 1, 2)
         f1, f2, f3 = self.conditioning(levels.to(x.dtype))
         x1 = self.enc1(conditioned(self.stem.weight, self.stem.bias, joined, f1, 1, 1))
         x2 = self.enc2(conditioned(self.down1.weight, self.down1.bias, x1, f2, 2, 0))
         x3 = self.bottom(conditioned(self.down2.weight, self.down2.bias, x2, f3, 2, 0))
-        return half, denoised, noise_map, x1, x2, x3
+        return half, residual, noise_map, x1, x2, x3
 
     def selected(self, weight: torch.Tensor, bias: Optional[torch.Tensor], x: torch.Tensor,
                  gain: torch.Tensor) -> torch.Tensor:
@@ -279,7 +284,7 @@ class Restorer(nn.Module):
     @torch.jit.export
     def head(self, features: Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
              task: torch.Tensor) -> torch.Tensor:
-        half, denoised, noise_map, x1, x2, x3 = features
+        half, residual, noise_map, x1, x2, x3 = features
         g3, g2, g1 = self.gains(task.to(x3.dtype))
         y3 = x3 * g3  # 1/8 resolution: cheap
         y2 = self.selected(self.dec2.weight, self.dec2.bias, upsample_add(self.up2.weight, self.up2.bias, y3, x2), g2)
@@ -289,7 +294,9 @@ class Restorer(nn.Module):
         removed = (task[:, 1] * self.noise_task_scale).to(half.dtype).view(-1, 1, 1, 1)
         share = (removed / noise_map.clamp(min=1e-4)).clamp(max=1.0)
         share = share.repeat_interleave(4, dim=2).repeat_interleave(4, dim=3)
-        return half + share * (denoised - half) + self.tail(y1).to(half.dtype)
+        # Two passes over the float32 frame, each reading the bfloat16 operand as it is (a
+        # separate conversion would be a pass of its own; bfloat16 arithmetic is slower still).
+        return torch.addcmul(half, share, residual).add_(self.tail(y1))
 
     def forward(self, half: torch.Tensor, levels: torch.Tensor, task: torch.Tensor) -> torch.Tensor:
         return self.head(self.trunk(half, levels), task)

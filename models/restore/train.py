@@ -54,12 +54,15 @@ def degrade(clean: torch.Tensor, levels: torch.Tensor, noise: torch.Tensor) -> t
     return synth.jpeg_round_trip(out, [jpeg_quality(float(l)) for l in levels[:, 2]])
 
 
-def sample_levels(batch: int, gen: torch.Generator, zero_probability: float):
+def sample_levels(batch: int, gen: torch.Generator, zero_probability: float, full_share: float = 0.0):
     """l_in per component: 0 with some probability, else uniform; and the share u of it the
-    target keeps (l_gt = l_in * u): 0 (restore fully) half of the time, else uniform."""
+    target keeps (l_gt = l_in * u): 0 (restore fully) half of the time, else uniform; and for
+    `full_share` of the samples 0 for every component (the whole mixture restored, as a user
+    asks of a camera's frames)."""
     l_in = torch.rand(batch, 3, generator=gen)
     l_in = l_in * (torch.rand(batch, 3, generator=gen) >= zero_probability).float()
     u = torch.rand(batch, 3, generator=gen) * (torch.rand(batch, 3, generator=gen) >= 0.5).float()
+    u = u * (torch.rand(batch, 1, generator=gen) >= full_share).float()
     return l_in, u
 
 
@@ -161,7 +164,7 @@ def task_loss(model, clean, gen, args):
     """Relative ground truth with the given task, and the estimator on the input's levels. The
     trunk is told the true levels in a share of the samples and the estimate (detached) in the
     rest, so that it learns from exact levels and copes with the estimator's errors."""
-    l_in, keep = sample_levels(clean.shape[0], gen, args.zero_probability)
+    l_in, keep = sample_levels(clean.shape[0], gen, args.zero_probability, args.full_share)
     noise = sample_noise(clean, l_in, gen, args.camera_share)
     l_gt = l_in * keep
     degraded = degrade(clean, l_in, noise)
@@ -190,12 +193,16 @@ def main():
     training.add_common_arguments(parser, net.CONFIGS, crop=128, lr=1e-3)
     parser.add_argument("--zero-probability", type=float, default=0.3,
                         help="chance that a degradation is absent from a sample's input")
+    parser.add_argument("--full-share", type=float, default=0.0,
+                        help="share of the samples whose target is the clean crop (every degradation removed)")
     parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast for the forward and backward pass")
     parser.add_argument("--camera-share", type=float, default=0.3,
                         help="share of the noisy samples whose noise is a camera's (RAW through an ISP)")
     parser.add_argument("--estimator-weight", type=float, default=0.1)
     parser.add_argument("--true-level-share", type=float, default=0.5,
                         help="share of the samples whose trunk is told the true input levels instead of the estimate")
+    parser.add_argument("--denoiser-lr-scale", type=float, default=0.0,
+                        help="train the trunk's denoiser too, at this share of the learning rate (0: frozen)")
     parser.add_argument("--only-estimator", action="store_true",
                         help="train the level estimator alone (fast: no trunk, no heads)")
     args = parser.parse_args()
@@ -208,8 +215,16 @@ def main():
     model = net.build(args.model)
     trunk, head = net.macs_per_pixel(model)
     print(f"MACs per pixel: trunk {trunk:.0f}, head {head:.0f}", flush=True)
-    trained = model.level_estimator.parameters() if args.only_estimator else model.parameters()
-    optimizer = torch.optim.Adam([p for p in trained if p.requires_grad], lr=args.lr)
+    if args.only_estimator:
+        groups = [{"params": list(model.level_estimator.parameters())}]
+    else:
+        groups = [{"params": [p for p in model.parameters() if p.requires_grad]}]
+        if args.denoiser_lr_scale > 0:
+            # ispdenoise's network, trained on noise alone, learns what the chain's deblurring
+            # amplifies in what it leaves (the restorer ships its own copy of the weights).
+            model.denoiser.requires_grad_(True)
+            groups.append({"params": list(model.denoiser.parameters()), "lr_scale": args.denoiser_lr_scale})
+    optimizer = torch.optim.Adam(groups, lr=args.lr)
     run = training.Run(args, model, optimizer, net.CONFIGS[args.model],
                        lambda: export(model, args.model, os.path.join(args.out, f"restore-{args.model}.pt")))
     if not os.path.exists(run.checkpoint_path):  # a fresh run, not a resumed one
