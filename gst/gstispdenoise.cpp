@@ -18,6 +18,13 @@
  * `strength` scales the level the network is told, so values below 1 keep more texture and
  * values above 1 smooth more; it can be changed while playing and bound to a GstController.
  *
+ * `temporal` (on by default) denoises video over time: each pixel is averaged over the frames in
+ * which it stayed still, restarting wherever the scene moves by more than the noise explains (no
+ * smear, no ghost), and the network is told the noise left in that average, so a still scene
+ * gets cleaner frame by frame while moving things look as they do denoised alone. Still images
+ * (a framerate of 0/1), the first frame, and the first frame after a flush, a seek, new caps, a
+ * gap or a discontinuity are denoised alone.
+ *
  * In a live pipeline the element adds its processing time to the latency it reports (and posts
  * a latency message when frames get slower), so that a synchronising sink shows every frame;
  * with QoS it skips frames that are already too late to be shown.
@@ -42,6 +49,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_isp_denoise_debug);
 #define DEFAULT_PROP_NOISE_LEVEL -1.0
 #define DEFAULT_PROP_STRENGTH 1.0
 #define DEFAULT_PROP_MODEL GST_ISP_DENOISE_MODEL_FAST
+#define DEFAULT_PROP_TEMPORAL TRUE
 
 typedef enum
 {
@@ -77,14 +85,18 @@ enum
   PROP_NOISE_LEVEL,
   PROP_STRENGTH,
   PROP_MODEL,
+  PROP_TEMPORAL,
 };
 
 struct GstIspDenoisePrivate
 {
   /* Properties, guarded by the object lock. */
   neuralisp::DenoiseParams params { static_cast<float> (DEFAULT_PROP_NOISE_LEVEL),
-      static_cast<float> (DEFAULT_PROP_STRENGTH) };
+      static_cast<float> (DEFAULT_PROP_STRENGTH), DEFAULT_PROP_TEMPORAL };
   GstIspDenoiseModel model = DEFAULT_PROP_MODEL;
+  /* Streaming thread only: whether the warning that the model cannot denoise over time was
+   * posted. */
+  bool warned_single_frame = false;
 };
 
 struct _GstIspDenoise
@@ -109,6 +121,9 @@ gst_isp_denoise_set_property (GObject * object, guint prop_id, const GValue * va
       break;
     case PROP_STRENGTH:
       self->priv->params.strength = g_value_get_double (value);
+      break;
+    case PROP_TEMPORAL:
+      self->priv->params.temporal = g_value_get_boolean (value);
       break;
     case PROP_MODEL:
       if (GST_STATE (self) > GST_STATE_READY) {
@@ -138,6 +153,9 @@ gst_isp_denoise_get_property (GObject * object, guint prop_id, GValue * value, G
       break;
     case PROP_MODEL:
       g_value_set_enum (value, self->priv->model);
+      break;
+    case PROP_TEMPORAL:
+      g_value_set_boolean (value, self->priv->params.temporal);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -181,7 +199,20 @@ gst_isp_denoise_prepare (GstIspFilter * filter, neuralisp::Processor & processor
     ObjectLock lock (self);
     params = self->priv->params;
   }
-  return static_cast < neuralisp::Denoiser & >(processor).set_params (params);
+  /* A still image (framerate 0/1) has no next frame to average with. */
+  if (GST_VIDEO_INFO_FPS_N (&GST_VIDEO_FILTER (filter)->in_info) == 0)
+    params.temporal = false;
+  auto &denoiser = static_cast < neuralisp::Denoiser & >(processor);
+  if (params.temporal && !denoiser.can_denoise_over_time ()) {
+    /* A model of an older format (forward() only): it still denoises, frame by frame, and the
+     * application is told once. */
+    if (!self->priv->warned_single_frame)
+      GST_ELEMENT_WARNING (self, STREAM, NOT_IMPLEMENTED, ("The model cannot denoise over time"),
+          ("it has no estimate() and denoise_map() methods: every frame is denoised alone"));
+    self->priv->warned_single_frame = true;
+    params.temporal = false;
+  }
+  return denoiser.set_params (params);
 }
 
 static void
@@ -213,6 +244,13 @@ gst_isp_denoise_class_init (GstIspDenoiseClass * klass)
       g_param_spec_double ("strength", "Strength",
           "Multiplies the noise level the network is conditioned on (0 = pass frames through untouched, "
           "<1 keeps more texture, >1 smooths more)", 0.0, 4.0, DEFAULT_PROP_STRENGTH,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE |
+              GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property (gobject_class, PROP_TEMPORAL,
+      g_param_spec_boolean ("temporal", "Temporal",
+          "Denoise video over time: average each pixel over the frames in which it stayed still "
+          "(still images and the first frame after a flush, seek or cut are denoised alone)",
+          DEFAULT_PROP_TEMPORAL,
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE |
               GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property (gobject_class, PROP_MODEL,

@@ -134,6 +134,8 @@ gst_isp_filter_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
     gst_isp_filter_reset (GST_ISP_FILTER (trans), "flush");
+  else if (GST_EVENT_TYPE (event) == GST_EVENT_GAP)
+    gst_isp_filter_reset (GST_ISP_FILTER (trans), "gap");
   return GST_BASE_TRANSFORM_CLASS (gst_isp_filter_parent_class)->sink_event (trans, event);
 }
 
@@ -150,6 +152,8 @@ gst_isp_filter_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
   GstIspFilter *self = GST_ISP_FILTER (trans);
   if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT))
     gst_isp_filter_reset (self, "discontinuity");
+  else if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_GAP))
+    gst_isp_filter_reset (self, "gap");
   neuralisp_sync_controlled_properties (trans, buffer);
   gboolean neutral;
   {

@@ -6,6 +6,7 @@
 #include "frame_checks.h"
 #include "guard.h"
 #include "network_input.h"
+#include "temporal_average.h"
 #include "tiling.h"
 
 namespace neuralisp {
@@ -31,6 +32,11 @@ struct Denoiser::Impl {
   std::vector<Value> inputs;
   std::vector<Value> outputs;
   std::vector<ImageView> images;
+  bool can_fuse = false;  // the model has estimate() and denoise_map()
+  TemporalAverage temporal;
+  std::vector<Value> noise;  // estimate()'s output: the frame's noise map
+  Image given_noise;         // the given level as a map
+  Image conditioning;        // the temporal average's residual noise times the strength
   float noise_level = 0.0f;
   // Where the last frame's time went, in milliseconds.
   double convert_in_ms = 0.0, network_ms = 0.0, convert_out_ms = 0.0;
@@ -53,6 +59,12 @@ Status Denoiser::create(const DenoiserOptions& options, std::unique_ptr<Denoiser
     if (!fits)
       return Status::Error(ErrorCode::kInvalidModel, "model '" + options.model.path + "' is a '" + info.task +
                                                          "' model, not a denoiser of the expected signature");
+    const MethodSpec* estimate = info.method("estimate");
+    const MethodSpec* denoise_map = info.method("denoise_map");
+    impl->can_fuse = estimate && estimate->inputs.size() == 1 && estimate->outputs.size() == 1 &&
+                     estimate->outputs[0].kind == ValueKind::kMap && denoise_map &&
+                     denoise_map->inputs.size() == 2 && denoise_map->inputs[1].kind == ValueKind::kMap &&
+                     denoise_map->inputs[1].scale == estimate->outputs[0].scale;
     denoiser.reset(new Denoiser(std::move(impl)));
     denoiser->configure(options.runtime);
     return Status::Ok();
@@ -62,6 +74,10 @@ Status Denoiser::create(const DenoiserOptions& options, std::unique_ptr<Denoiser
 Status Denoiser::set_params(const DenoiseParams& params) {
   if (!(params.strength >= 0.0f) || !(params.noise_level <= 255.0f))
     return Status::Error(ErrorCode::kInvalidArgument, "strength must be >= 0 and noise level <= 255");
+  if (params.temporal && !impl_->can_fuse)
+    return Status::Error(ErrorCode::kInvalidArgument,
+                         "the model cannot denoise over time (it has no estimate() and denoise_map() methods)");
+  if (!params.temporal) impl_->temporal.reset();
   impl_->params = params;
   return Status::Ok();
 }
@@ -72,6 +88,7 @@ void Denoiser::configure(const RuntimeSettings& settings) noexcept {
 }
 
 void Denoiser::reset() noexcept {
+  impl_->temporal.reset();
   impl_->noise_level = 0.0f;
   impl_->convert_in_ms = impl_->network_ms = impl_->convert_out_ms = 0.0;
 }
@@ -93,6 +110,8 @@ const ModelInfo* Denoiser::model_info() const noexcept { return &impl_->model->i
 
 float Denoiser::noise_level() const noexcept { return impl_->noise_level; }
 
+bool Denoiser::can_denoise_over_time() const noexcept { return impl_->can_fuse; }
+
 Status Denoiser::process(const FrameView& input, const std::vector<FrameView>& outputs) {
   const Status status = check_rgb_frames(input, outputs, 1, "denoiser");
   if (!status.ok()) return status;
@@ -108,17 +127,22 @@ Status Denoiser::denoise(const FrameView& input, const FrameView& output) {
   if (!status.ok()) return status;
 
   const bool estimate = d.params.noise_level < 0.0f;
-  d.inputs.assign({Value(), Value::of_scalar(estimate ? -1.0f : d.params.noise_level / 255.0f),
-                   Value::of_scalar(d.params.strength)});
-  const TileFunction run_tile = [&d](const ImageView& tile, std::vector<ImageView>& images) -> Status {
-    d.inputs[0] = Value::of_image(tile);
-    Status s = d.model->run("forward", d.inputs, d.outputs);
-    if (!s.ok()) return s;
-    images.assign({d.outputs[0].image, d.outputs[1].image});
-    return Status::Ok();
-  };
   const Clock::time_point converted = Clock::now();
-  status = d.tiler.run(d.input.view(), {u, info.alignment, info.overlap, d.runtime.tile_size}, run_tile, &d.images);
+  if (d.params.temporal) {
+    status = denoise_over_time(estimate);
+  } else {
+    d.inputs.assign({Value(), Value::of_scalar(estimate ? -1.0f : d.params.noise_level / 255.0f),
+                     Value::of_scalar(d.params.strength)});
+    const TileFunction run_tile = [&d](const ImageView& tile, std::vector<ImageView>& images) -> Status {
+      d.inputs[0] = Value::of_image(tile);
+      Status s = d.model->run("forward", d.inputs, d.outputs);
+      if (!s.ok()) return s;
+      images.assign({d.outputs[0].image, d.outputs[1].image});
+      return Status::Ok();
+    };
+    status = d.tiler.run(d.input.view(), {u, info.alignment, info.overlap, d.runtime.tile_size}, run_tile, &d.images);
+    if (status.ok()) d.noise_level = estimate ? static_cast<float>(mean_of(d.images[1]) * 255.0) : d.params.noise_level;
+  }
   if (!status.ok()) return status;
   const Clock::time_point inferred = Clock::now();
   status = image_to_frame(d.images[0], output, u, &input);
@@ -126,8 +150,46 @@ Status Denoiser::denoise(const FrameView& input, const FrameView& output) {
   d.convert_in_ms = ms_between(start, converted);
   d.network_ms = ms_between(converted, inferred);
   d.convert_out_ms = ms_between(inferred, Clock::now());
-  d.noise_level = estimate ? static_cast<float>(mean_of(d.images[1]) * 255.0) : d.params.noise_level;
   return Status::Ok();
+}
+
+Status Denoiser::denoise_over_time(bool estimate) {
+  Impl& d = *impl_;
+  const ModelInfo& info = d.model->info();
+  // The frame's own noise (as forward() would see it), then the average and what is left in it.
+  const ImageView frame = d.input.view();
+  const int map_cells = info.alignment / info.unshuffle;  // cells per value of the 1/8 noise map
+  ImageView noise;
+  if (estimate) {
+    Status s = d.model->run("estimate", {Value::of_image(frame)}, d.noise);
+    if (!s.ok()) return s;
+    noise = d.noise[0].image;
+  } else {
+    Status s = d.given_noise.resize(frame.width / map_cells, frame.height / map_cells, 1);
+    if (!s.ok()) return s;
+    noise = d.given_noise.view();
+    for (int y = 0; y < noise.height; ++y) std::fill(noise.row(y), noise.row(y) + noise.width, d.params.noise_level / 255.0f);
+  }
+  d.noise_level = static_cast<float>(mean_of(noise) * 255.0);
+  Status status = d.temporal.fuse(frame, noise, map_cells);
+  if (!status.ok()) return status;
+  const ImageView residual = d.temporal.residual_noise();
+  status = d.conditioning.resize(residual.width, residual.height, 1);
+  if (!status.ok()) return status;
+  const ImageView conditioning = d.conditioning.view();
+  for (int y = 0; y < residual.height; ++y)
+    for (int x = 0; x < residual.width; ++x) conditioning.row(y)[x] = residual.row(y)[x] * d.params.strength;
+
+  const ImageView average = d.temporal.average();
+  const TileFunction run_tile = [&](const ImageView& tile, std::vector<ImageView>& images) -> Status {
+    d.inputs.assign({Value::of_image(tile),
+                     Value::of_image(companion_window(average, tile, conditioning, map_cells), ValueKind::kMap)});
+    Status s = d.model->run("denoise_map", d.inputs, d.outputs);
+    if (!s.ok()) return s;
+    images.assign({d.outputs[0].image});
+    return Status::Ok();
+  };
+  return d.tiler.run(average, {info.unshuffle, info.alignment, info.overlap, d.runtime.tile_size}, run_tile, &d.images);
 }
 
 }  // namespace neuralisp

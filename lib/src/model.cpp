@@ -322,8 +322,12 @@ Status Model::Impl::probe() {
       switch (spec.kind) {
         case ValueKind::kImage:
         case ValueKind::kMap: {
+          // An image in the model's layout; a map of the probe frame at its own scale.
           const int u = spec.kind == ValueKind::kImage ? info.unshuffle : 1;
-          const int px = std::max(info.alignment, static_cast<int>(std::lround(side * spec.scale)) / info.alignment * info.alignment);
+          const int px = spec.kind == ValueKind::kImage
+                             ? std::max(info.alignment, static_cast<int>(std::lround(side * spec.scale)) / info.alignment *
+                                                            info.alignment)
+                             : std::max(1, static_cast<int>(std::lround(side * spec.scale)));
           if (images.size() == images.capacity()) return Status::Error(ErrorCode::kInvalidModel, "too many image inputs");
           images.emplace_back();
           Status status = images.back().resize(px / u, px / u, spec.channels * u * u);
@@ -376,10 +380,11 @@ Status Model::Impl::call(const MethodSpec& method, const std::vector<Value>& inp
         if (img.data == nullptr || img.channels != spec.channels * u * u || img.width < 1 || img.height < 1 ||
             img.row_stride < static_cast<std::ptrdiff_t>(img.width) * img.channels)
           return bad_input("input '" + spec.name + "' has the wrong channels or layout");
-        if ((img.width * u) % info.alignment != 0 || (img.height * u) % info.alignment != 0)
-          return bad_input("input '" + spec.name + "' is not a multiple of the model's alignment");
+        // The frame the value describes (a map at 1/8 describes a frame 8 times its size).
         const int w = static_cast<int>(std::lround(img.width * u / spec.scale));
         const int h = static_cast<int>(std::lround(img.height * u / spec.scale));
+        if (w % info.alignment != 0 || h % info.alignment != 0)
+          return bad_input("input '" + spec.name + "' is not a multiple of the model's alignment");
         if (frame_width == 0) {
           frame_width = w;
           frame_height = h;

@@ -51,6 +51,13 @@ bool to_output_units(int value, int out, int tile, int* result) {
 
 }  // namespace
 
+ImageView companion_window(const ImageView& whole, const ImageView& tile, const ImageView& companion, int ratio) {
+  const std::ptrdiff_t offset = tile.data - whole.data;
+  const int y = static_cast<int>(offset / whole.row_stride);
+  const int x = static_cast<int>(offset % whole.row_stride) / whole.channels;
+  return crop(companion, x / ratio, y / ratio, (tile.width + ratio - 1) / ratio, (tile.height + ratio - 1) / ratio);
+}
+
 Status Tiler::run(const ImageView& input, const TileGeometry& g, const TileFunction& tile,
                   std::vector<ImageView>* outputs) {
   const int u = g.unshuffle, align = g.alignment;

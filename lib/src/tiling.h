@@ -21,6 +21,11 @@ struct TileGeometry {
   int tile_size = 0;   // largest tile side in frame pixels; 0 = automatic
 };
 
+// The window of `companion` that `tile` covers, where `tile` is a view into `whole` (a window
+// the Tiler passed) and `companion` an image on a grid `ratio` times coarser than `whole`'s (a
+// map of one value per ratio x ratio cells), so that a tile's network gets its part of the map.
+ImageView companion_window(const ImageView& whole, const ImageView& tile, const ImageView& companion, int ratio);
+
 class Tiler {
  public:
   // Runs `tile` on the whole input when it fits, otherwise on overlapping tiles of one size

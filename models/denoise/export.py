@@ -21,10 +21,16 @@ def metadata(name: str) -> str:
         f"alignment={net.ALIGNMENT}",
         # Tiles overlap by this many pixels so that seams are invisible (U-Net context).
         "overlap=48",
-        "methods=forward",
+        "methods=forward,estimate,denoise_map",
         # level < 0 asks the network to estimate the noise level; strength 1 uses it as is.
         "method.forward.inputs=image:image/3,level:scalar=-1,strength:scalar=1",
         f"method.forward.outputs=image:image/3,level_map:map/1@{1 / net.ALIGNMENT}",
+        # The two halves of forward, for a caller that changes the map in between (temporal
+        # denoising).
+        "method.estimate.inputs=image:image/3",
+        f"method.estimate.outputs=level_map:map/1@{1 / net.ALIGNMENT}",
+        f"method.denoise_map.inputs=image:image/3,level_map:map/1@{1 / net.ALIGNMENT}",
+        "method.denoise_map.outputs=image:image/3",
         "",
     ])
 
@@ -37,13 +43,20 @@ if __name__ == "__main__":
     import argparse
 
     parser = argparse.ArgumentParser(description="Export a training checkpoint as a neuralisp TorchScript model")
-    parser.add_argument("checkpoint")
+    parser.add_argument("checkpoint", help="a training checkpoint, or with --reexport a model file")
     parser.add_argument("--model", choices=sorted(net.CONFIGS), required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--estimator", metavar="CHECKPOINT",
                         help="take the noise estimator from this checkpoint: it does not depend on the "
                              "denoiser, so both models can share one and report the same noise level")
+    parser.add_argument("--reexport", action="store_true",
+                        help="the checkpoint is a model file: write it again (to --out) with this code")
     args = parser.parse_args()
+    if args.reexport:
+        model = net.build(args.model)
+        model.load_state_dict(torch.jit.load(args.checkpoint).state_dict())
+        export(model, args.model, args.out)
+        raise SystemExit(0)
     model = net.build(args.model)
     model.load_state_dict(torch.load(args.checkpoint)["model"])
     if args.estimator:
@@ -51,3 +64,4 @@ if __name__ == "__main__":
         estimator = {k[len(prefix):]: v for k, v in torch.load(args.estimator)["model"].items() if k.startswith(prefix)}
         model.estimator.load_state_dict(estimator)
     export(model, args.model, args.out)
+

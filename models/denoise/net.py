@@ -81,17 +81,22 @@ class Denoiser(nn.Module):
     def denoise(self, half: torch.Tensor, x: torch.Tensor, level_map: torch.Tensor) -> torch.Tensor:
         """half: the pixel-unshuffled frame (float32); x: the same in the weights' dtype. Returns
         the denoised frame in the layout and dtype of `half`."""
+        return half + self.residual(x, level_map).to(half.dtype)
+
+    def residual(self, x: torch.Tensor, level_map: torch.Tensor) -> torch.Tensor:
+        """What denoise() adds to the frame, in the weights' dtype (x: the pixel-unshuffled frame
+        in that dtype)."""
         # Nearest upsampling by 4 (the map is at 1/8 of the frame, x at 1/2), and the join done in
         # NHWC order: a plain channel cat returns NCHW memory, which the first convolution then
         # reorders (1.3 ms per 720p frame); interpolate() took 4x longer than repeat_interleave.
         level_half = level_map.to(x.dtype).repeat_interleave(4, dim=2).repeat_interleave(4, dim=3)
         joined = torch.cat([x.permute(0, 2, 3, 1), level_half.permute(0, 2, 3, 1).expand(-1, -1, -1, 4)], dim=3)
-        x1 = self.enc1(F.relu(self.head(joined.permute(0, 3, 1, 2))))
-        x2 = self.enc2(F.relu(self.down1(x1)))
-        x3 = self.bottom(F.relu(self.down2(x2)))
+        x1 = self.enc1(F.relu_(self.head(joined.permute(0, 3, 1, 2))))
+        x2 = self.enc2(F.relu_(self.down1(x1)))
+        x3 = self.bottom(F.relu_(self.down2(x2)))
         y2 = self.dec2(upsample_add(self.up2.weight, self.up2.bias, x3, x2))
         y1 = self.dec1(upsample_add(self.up1.weight, self.up1.bias, y2, x1))
-        return half + self.tail(y1).to(half.dtype)
+        return self.tail(y1)
 
     def forward(self, half: torch.Tensor, level: torch.Tensor, strength: torch.Tensor):
         n, _, h, w = half.shape
@@ -101,6 +106,18 @@ class Denoiser(nn.Module):
         else:
             level_map = level.expand(n, 1, h // 4, w // 4)
         return self.denoise(half, x, level_map * strength), level_map
+
+    @torch.jit.export
+    def estimate(self, half: torch.Tensor) -> torch.Tensor:
+        """The local noise map (sigma, 0-1 scale, at 1/8 resolution) forward() estimates."""
+        return self.estimator(half.to(self.head.weight.dtype)).to(half.dtype)
+
+    @torch.jit.export
+    def denoise_map(self, half: torch.Tensor, level_map: torch.Tensor) -> torch.Tensor:
+        """The frame denoised as told by a noise map at 1/8 resolution: temporal denoising tells
+        it the noise left in its running average, which varies with the motion in the frame.
+        forward(half, -1, strength) is denoise_map(half, estimate(half) * strength)."""
+        return self.denoise(half, half.to(self.head.weight.dtype), level_map)
 
 
 CONFIGS = {

@@ -20,9 +20,10 @@ static const char *const kFormats[] = {
   "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB", "ABGR", "I420", "NV12", "YUY2",
 };
 
-/* A smooth scene (gradients, a checkerboard, a sine) with mild noise, in any video format. */
+/* A smooth scene (gradients, a checkerboard, a sine) with noise of this sigma (mild by default;
+ * each seed draws it afresh), in any video format. */
 static inline GstBuffer *
-make_test_frame (const GstVideoInfo * info, unsigned seed)
+make_test_frame (const GstVideoInfo * info, unsigned seed, float sigma = 12.0f)
 {
   const int w = GST_VIDEO_INFO_WIDTH (info), h = GST_VIDEO_INFO_HEIGHT (info);
   GstVideoInfo rgb_info;
@@ -34,7 +35,7 @@ make_test_frame (const GstVideoInfo * info, unsigned seed)
   GstVideoFrame rgb_frame;
   gst_video_frame_map (&rgb_frame, &rgb_info, rgb, GST_MAP_WRITE);
   std::mt19937 rng (seed);
-  std::normal_distribution < float >noise (0.0f, 12.0f);
+  std::normal_distribution < float >noise (0.0f, 1.0f);
   for (int y = 0; y < h; y++) {
     guint8 *row = static_cast < guint8 * >(GST_VIDEO_FRAME_PLANE_DATA (&rgb_frame, 0)) +
         y * GST_VIDEO_FRAME_PLANE_STRIDE (&rgb_frame, 0);
@@ -43,7 +44,7 @@ make_test_frame (const GstVideoInfo * info, unsigned seed)
         110.0f + 60.0f * std::sin (y * 0.2f), 200.0f
       };
       for (int c = 0; c < 4; c++)
-        row[4 * x + c] = static_cast < guint8 > (std::clamp (base[c] + (c < 3 ? noise (rng) : 0.0f), 0.0f, 255.0f));
+        row[4 * x + c] = static_cast < guint8 > (std::clamp (base[c] + (c < 3 ? sigma * noise (rng) : 0.0f), 0.0f, 255.0f));
     }
   }
   GstBuffer *out = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (info), NULL);

@@ -18,8 +18,15 @@
 #include <gst/controller/gstinterpolationcontrolsource.h>
 #include <gst/video/video.h>
 
+/* The suite runs twice (tests/meson.build): with `temporal` at its default (on), and off. */
+#ifdef NEURALISP_TEST_SINGLE_FRAME
+#define ISPDENOISE "ispdenoise temporal=false"
+#else
+#define ISPDENOISE "ispdenoise"
+#endif
+
 /* The harness plays the element as soon as it is created, so the model is given at parse time. */
-#define IDENTITY_DENOISER "ispdenoise model-location=" NEURALISP_TEST_DATA_DIR "/identity.pt"
+#define IDENTITY_DENOISER ISPDENOISE " model-location=" NEURALISP_TEST_DATA_DIR "/identity.pt"
 
 /* With a model that returns its input, the element must give back the pixels it got, in every
  * format: this checks conversion, strides and alpha handling through real GstVideoFrames. */
@@ -37,7 +44,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_sizes_from_1x1_to_1080p)
 {
-  assert_sizes_from_1x1_to_1080p ("ispdenoise");
+  assert_sizes_from_1x1_to_1080p (ISPDENOISE);
 }
 GST_END_TEST;
 
@@ -50,12 +57,13 @@ GST_END_TEST;
 GST_START_TEST (test_live_property_changes_while_streaming)
 {
   GstVideoInfo info;
-  GstHarness *h = harness_for_video ("ispdenoise", GST_VIDEO_FORMAT_BGRx, 96, 64, &info);
+  GstHarness *h = harness_for_video (ISPDENOISE, GST_VIDEO_FORMAT_BGRx, 96, 64, &info);
   GstElement *element = gst_harness_find_element (h, "ispdenoise");
 
   for (int i = 0; i < 40; i++) {
     g_object_set (element, "noise-level", (i % 3 == 0) ? -1.0 : i * 2.0, "strength", (i % 5) * 0.7,
-        "threads", i % 3, "tile-size", (i % 2) ? 0 : 64, "post-messages", (gboolean) (i % 2), NULL);
+        "threads", i % 3, "tile-size", (i % 2) ? 0 : 64, "post-messages", (gboolean) (i % 2),
+        "temporal", (gboolean) (i % 7 < 4), NULL);
     GstBuffer *out = gst_harness_push_and_pull (h, make_test_frame (&info, i));
     fail_unless (out != NULL);
     gst_buffer_unref (out);
@@ -76,14 +84,14 @@ toggle_properties (gpointer data)
 
 GST_START_TEST (test_property_stress_from_another_thread)
 {
-  assert_frames_flow_while ("ispdenoise", "ispdenoise", toggle_properties);
+  assert_frames_flow_while (ISPDENOISE, "ispdenoise", toggle_properties);
 }
 GST_END_TEST;
 
 GST_START_TEST (test_controller_drives_strength)
 {
   GstVideoInfo info;
-  GstHarness *h = harness_for_video ("ispdenoise", GST_VIDEO_FORMAT_RGB, 64, 48, &info);
+  GstHarness *h = harness_for_video (ISPDENOISE, GST_VIDEO_FORMAT_RGB, 64, 48, &info);
   GstElement *element = gst_harness_find_element (h, "ispdenoise");
   g_object_set (element, "noise-level", 25.0, NULL);
 
@@ -125,7 +133,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_eos_and_flush)
 {
-  assert_eos_and_flush ("ispdenoise");
+  assert_eos_and_flush (ISPDENOISE);
 }
 GST_END_TEST;
 
@@ -238,7 +246,7 @@ GST_START_TEST (test_every_precision_runs_and_agrees)
   gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 96, 64);
   GstBuffer *in = make_test_frame (&info, 5);
   for (int i = 0; i < 3; i++) {
-    gchar *description = g_strdup_printf ("ispdenoise precision=%s noise-level=20", precisions[i]);
+    gchar *description = g_strdup_printf (ISPDENOISE " precision=%s noise-level=20", precisions[i]);
     GstHarness *h = harness_for_video (description, GST_VIDEO_FORMAT_RGB, 96, 64, &info);
     g_free (description);
     outputs[i] = gst_harness_push_and_pull (h, gst_buffer_ref (in));
@@ -338,7 +346,7 @@ GST_END_TEST;
 GST_START_TEST (test_strength_zero_passes_frames_through)
 {
   GstVideoInfo info;
-  GstHarness *h = harness_for_video ("ispdenoise strength=0", GST_VIDEO_FORMAT_NV12, 96, 64, &info);
+  GstHarness *h = harness_for_video (ISPDENOISE " strength=0", GST_VIDEO_FORMAT_NV12, 96, 64, &info);
   GstBuffer *in = make_test_frame (&info, 4);
   GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
   fail_unless (out == in, "strength 0 must pass the frame through");
@@ -404,7 +412,7 @@ static int
 play_with_threads (int threads)
 {
   GstVideoInfo info;
-  gchar *description = g_strdup_printf ("ispdenoise threads=%d noise-level=20", threads);
+  gchar *description = g_strdup_printf (ISPDENOISE " threads=%d noise-level=20", threads);
   GstHarness *h = harness_for_video (description, GST_VIDEO_FORMAT_RGB, 64, 48, &info);
   g_free (description);
   for (int i = 0; i < 3; i++)
@@ -445,6 +453,123 @@ GST_START_TEST (test_threads_are_bounded_and_released_in_null)
 }
 GST_END_TEST;
 
+/* Mean absolute difference of two RGB frames. */
+static double
+mean_difference (const GstVideoInfo * info, GstBuffer * a, GstBuffer * b)
+{
+  GstVideoFrame fa, fb;
+  gst_video_frame_map (&fa, info, a, GST_MAP_READ);
+  gst_video_frame_map (&fb, info, b, GST_MAP_READ);
+  double sum = 0.0;
+  for (int y = 0; y < GST_VIDEO_INFO_HEIGHT (info); y++) {
+    const guint8 *ra = static_cast < const guint8 *>(GST_VIDEO_FRAME_PLANE_DATA (&fa, 0)) +
+        y * GST_VIDEO_FRAME_PLANE_STRIDE (&fa, 0);
+    const guint8 *rb = static_cast < const guint8 *>(GST_VIDEO_FRAME_PLANE_DATA (&fb, 0)) +
+        y * GST_VIDEO_FRAME_PLANE_STRIDE (&fb, 0);
+    for (int x = 0; x < 3 * GST_VIDEO_INFO_WIDTH (info); x++)
+      sum += std::abs (ra[x] - rb[x]);
+  }
+  gst_video_frame_unmap (&fa);
+  gst_video_frame_unmap (&fb);
+  return sum / (3.0 * GST_VIDEO_INFO_WIDTH (info) * GST_VIDEO_INFO_HEIGHT (info));
+}
+
+/* A still scene with fresh noise in every frame: over time the error falls frame by frame; the
+ * frame after a flush is the single-frame output; a second element keeps its own state. */
+GST_START_TEST (test_temporal_cleans_a_still_scene_and_resets_on_flush)
+{
+  GstVideoInfo info;
+  GstHarness *h = harness_for_video ("ispdenoise temporal=true noise-level=25", GST_VIDEO_FORMAT_RGB, 128, 96, &info);
+  GstHarness *other = harness_for_video ("ispdenoise temporal=true noise-level=25", GST_VIDEO_FORMAT_RGB, 128, 96, &info);
+  GstHarness *single = harness_for_video ("ispdenoise temporal=false noise-level=25", GST_VIDEO_FORMAT_RGB, 128, 96,
+      &info);
+  GstBuffer *clean = make_test_frame (&info, 0, 0.0f);
+  double previous = 1e9;
+  for (unsigned i = 0; i < 6; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, make_test_frame (&info, 100 + i, 25.0f));
+    const double error = mean_difference (&info, out, clean);
+    if (i < 4)
+      fail_unless (error < previous - 0.1, "frame %u: error %.2f, before %.2f", i, error, previous);
+    previous = error;
+    gst_buffer_unref (out);
+  }
+
+  GstBuffer *noisy = make_test_frame (&info, 999, 25.0f);
+  GstBuffer *alone = gst_harness_push_and_pull (single, gst_buffer_ref (noisy));
+  GstBuffer *fresh = gst_harness_push_and_pull (other, gst_buffer_ref (noisy));
+  fail_unless (mean_difference (&info, fresh, alone) == 0.0, "another element's state leaked in");
+  flush_harness (h);
+  GstBuffer *after_flush = gst_harness_push_and_pull (h, gst_buffer_ref (noisy));
+  fail_unless (mean_difference (&info, after_flush, alone) == 0.0, "the frame after a flush is denoised alone");
+  for (GstBuffer *b : { clean, noisy, alone, fresh, after_flush })
+    gst_buffer_unref (b);
+  gst_harness_teardown (h);
+  gst_harness_teardown (other);
+  gst_harness_teardown (single);
+}
+GST_END_TEST;
+
+/* Still images (framerate 0/1) are each denoised alone, and so are frames after a GAP event. */
+GST_START_TEST (test_still_images_and_gaps_are_denoised_alone)
+{
+  GstVideoInfo info;
+  GstHarness *single = harness_for_video ("ispdenoise temporal=false noise-level=25", GST_VIDEO_FORMAT_RGB, 64, 48,
+      &info);
+  GstBuffer *noisy = make_test_frame (&info, 7, 25.0f);
+  GstBuffer *alone = gst_harness_push_and_pull (single, gst_buffer_ref (noisy));
+
+  GstHarness *still = gst_harness_new_parse ("ispdenoise noise-level=25");
+  GstVideoInfo still_info = info;
+  still_info.fps_n = 0;
+  still_info.fps_d = 1;
+  GstCaps *caps = gst_video_info_to_caps (&still_info);
+  gst_harness_set_src_caps (still, gst_caps_copy (caps));
+  gst_harness_set_sink_caps (still, caps);
+  GstHarness *gap = harness_for_video ("ispdenoise noise-level=25", GST_VIDEO_FORMAT_RGB, 64, 48, &info);
+  for (unsigned i = 0; i < 3; i++) {
+    gst_buffer_unref (gst_harness_push_and_pull (still, make_test_frame (&info, 20 + i, 25.0f)));
+    gst_buffer_unref (gst_harness_push_and_pull (gap, make_test_frame (&info, 20 + i, 25.0f)));
+  }
+  GstBuffer *out = gst_harness_push_and_pull (still, gst_buffer_ref (noisy));
+  fail_unless (mean_difference (&info, out, alone) == 0.0, "a still image was averaged with the one before");
+  gst_buffer_unref (out);
+  fail_unless (gst_harness_push_event (gap, gst_event_new_gap (0, GST_SECOND)));
+  out = gst_harness_push_and_pull (gap, gst_buffer_ref (noisy));
+  fail_unless (mean_difference (&info, out, alone) == 0.0, "the frame after a gap was averaged");
+  for (GstBuffer *b : { noisy, alone, out })
+    gst_buffer_unref (b);
+  gst_harness_teardown (single);
+  gst_harness_teardown (still);
+  gst_harness_teardown (gap);
+}
+GST_END_TEST;
+
+/* A model of the older format (forward() only) still denoises, each frame alone, and says so. */
+GST_START_TEST (test_a_model_without_temporal_methods_warns_once)
+{
+  GstVideoInfo info;
+  GstHarness *h = harness_for_video (IDENTITY_DENOISER " temporal=true", GST_VIDEO_FORMAT_RGB, 64, 48, &info);
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  for (unsigned i = 0; i < 3; i++) {
+    GstBuffer *in = make_test_frame (&info, i);
+    GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+    fail_unless (mean_difference (&info, in, out) == 0.0, "the identity model's frame changed");
+    gst_buffer_unref (in);
+    gst_buffer_unref (out);
+  }
+  int warnings = 0;
+  while (GstMessage * message = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING)) {
+    warnings++;
+    gst_message_unref (message);
+  }
+  fail_unless_equals_int (warnings, 1);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 static Suite *
 ispdenoise_suite (void)
 {
@@ -470,6 +595,9 @@ ispdenoise_suite (void)
   tcase_add_test (tc, test_strength_zero_passes_frames_through);
   tcase_add_test (tc, test_reports_processing_time_as_latency);
   tcase_add_test (tc, test_threads_are_bounded_and_released_in_null);
+  tcase_add_test (tc, test_temporal_cleans_a_still_scene_and_resets_on_flush);
+  tcase_add_test (tc, test_still_images_and_gaps_are_denoised_alone);
+  tcase_add_test (tc, test_a_model_without_temporal_methods_warns_once);
   return s;
 }
 

@@ -18,6 +18,10 @@ struct DenoiserOptions {
 struct DenoiseParams {
   float noise_level = -1.0f;  // sigma on the 0-255 scale; negative: estimate it from the frame
   float strength = 1.0f;      // multiplies the noise level the network is conditioned on
+  // Video: average each pixel over the frames in which it stayed still (restarting where the
+  // scene moves), and denoise that average for the noise left in it. Frames must follow each
+  // other; reset() starts again (a flush, a seek, a cut).
+  bool temporal = false;
 };
 
 // Camera-noise removal for frames in any supported RGB or YUV format (see FrameView): converts
@@ -35,17 +39,21 @@ class Denoiser final : public Processor {
   // without subsampled chroma).
   Status process(const FrameView& input, const std::vector<FrameView>& outputs) override;
   void configure(const RuntimeSettings& settings) noexcept override;
-  // The denoiser carries nothing from frame to frame; this clears the statistics.
+  // Forgets the temporal average (the next frame is denoised alone) and the statistics.
   void reset() noexcept override;
   Statistics statistics() const noexcept override;
   const ModelInfo* model_info() const noexcept override;
   // The noise level (sigma 0-255) of the last frame, estimated or given.
   float noise_level() const noexcept;
+  // Whether the model can denoise over time (DenoiseParams::temporal): it has the estimate()
+  // and denoise_map() methods of the bundled models.
+  bool can_denoise_over_time() const noexcept;
 
  private:
   struct Impl;
   explicit Denoiser(std::unique_ptr<Impl> impl);
   Status denoise(const FrameView& input, const FrameView& output);
+  Status denoise_over_time(bool estimate);
   std::unique_ptr<Impl> impl_;
 };
 
