@@ -5,6 +5,8 @@
 // then given, so that it removes only what averaging could not.
 #pragma once
 
+#include <vector>
+
 #include "neuralisp/image.h"
 #include "neuralisp/status.h"
 
@@ -34,7 +36,9 @@ class TemporalAverage {
   // difference, and the difference summed per colour.
   static constexpr int kMotionChannels = 4;
   Image motion_;
-  Image moved_;  // per cell: 0 still to 1 moving
+  Image tests_;                // per cell: both motion statistics over the neighbourhood
+  std::vector<float> means_;   // the second, for its median
+  Image moved_;                // per cell: 0 still to 1 moving
   Image residual_;
   bool has_state_ = false;
 };
