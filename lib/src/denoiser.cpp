@@ -39,7 +39,7 @@ struct Denoiser::Impl {
   Image conditioning;        // the temporal average's residual noise times the strength
   float noise_level = 0.0f;
   // Where the last frame's time went, in milliseconds.
-  double convert_in_ms = 0.0, network_ms = 0.0, convert_out_ms = 0.0;
+  double convert_in_ms = 0.0, network_ms = 0.0, fuse_ms = 0.0, convert_out_ms = 0.0;
 };
 
 Denoiser::Denoiser(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -90,7 +90,7 @@ void Denoiser::configure(const RuntimeSettings& settings) noexcept {
 void Denoiser::reset() noexcept {
   impl_->temporal.reset();
   impl_->noise_level = 0.0f;
-  impl_->convert_in_ms = impl_->network_ms = impl_->convert_out_ms = 0.0;
+  impl_->convert_in_ms = impl_->network_ms = impl_->fuse_ms = impl_->convert_out_ms = 0.0;
 }
 
 Statistics Denoiser::statistics() const noexcept {
@@ -100,6 +100,7 @@ Statistics Denoiser::statistics() const noexcept {
             {"strength", impl_->params.strength},
             {"convert-in-ms", impl_->convert_in_ms},
             {"network-ms", impl_->network_ms},
+            {"fuse-ms", impl_->fuse_ms},
             {"convert-out-ms", impl_->convert_out_ms}};
   } catch (...) {
     return {};
@@ -148,7 +149,8 @@ Status Denoiser::denoise(const FrameView& input, const FrameView& output) {
   status = image_to_frame(d.images[0], output, u, &input);
   if (!status.ok()) return status;
   d.convert_in_ms = ms_between(start, converted);
-  d.network_ms = ms_between(converted, inferred);
+  if (!d.params.temporal) d.fuse_ms = 0.0;
+  d.network_ms = ms_between(converted, inferred) - d.fuse_ms;
   d.convert_out_ms = ms_between(inferred, Clock::now());
   return Status::Ok();
 }
@@ -171,6 +173,7 @@ Status Denoiser::denoise_over_time(bool estimate) {
     for (int y = 0; y < noise.height; ++y) std::fill(noise.row(y), noise.row(y) + noise.width, d.params.noise_level / 255.0f);
   }
   d.noise_level = static_cast<float>(mean_of(noise) * 255.0);
+  const Clock::time_point fuse_start = Clock::now();
   Status status = d.temporal.fuse(frame, noise, map_cells);
   if (!status.ok()) return status;
   const ImageView residual = d.temporal.residual_noise();
@@ -179,6 +182,7 @@ Status Denoiser::denoise_over_time(bool estimate) {
   const ImageView conditioning = d.conditioning.view();
   for (int y = 0; y < residual.height; ++y)
     for (int x = 0; x < residual.width; ++x) conditioning.row(y)[x] = residual.row(y)[x] * d.params.strength;
+  d.fuse_ms = ms_between(fuse_start, Clock::now());
 
   const ImageView average = d.temporal.average();
   const TileFunction run_tile = [&](const ImageView& tile, std::vector<ImageView>& images) -> Status {

@@ -32,13 +32,14 @@ class TemporalAverage {
  private:
   Image average_;
   Image variance_;  // per cell: the average's noise variance relative to one frame's
-  // Per cell: how far this frame is from the average, in units of the noise: the squared
-  // difference, and the difference summed per colour.
-  static constexpr int kMotionChannels = 4;
-  Image motion_;
-  Image tests_;                // per cell: both motion statistics over the neighbourhood
-  std::vector<float> means_;   // the second, for its median
-  Image moved_;                // per cell: 0 still to 1 moving
+  Image motion_;               // three rows: per cell, how far this frame is from the average
+  Image row_sums_;             // three rows of their sums along the rows
+  Image moved_;                // one row: per cell, 0 still to 1 moving
+  std::vector<float> means_;   // a sample of the colour test, for its median
+  // From the previous frame: whether the camera moved, and the colour test's scale.
+  bool camera_moved_ = false;
+  float mean_scale_ = 1.0f;
+  Image dilated_;              // the same, spread to the neighbouring cells
   Image residual_;
   bool has_state_ = false;
 };
