@@ -10,7 +10,8 @@
  * element message with `frames` (uint: frames since the last message), `mean-process-time`
  * (guint64: nanoseconds per frame over those frames) and, as doubles, the last frame's
  * `noise-level` (sigma on the 0-255 scale, estimated or given), `estimated` (1 or 0),
- * `strength`, and where its time went: `convert-in-ms`, `network-ms`, `convert-out-ms`.
+ * `strength`, and where its time went: `convert-in-ms`, `network-ms`, `fuse-ms` (the temporal
+ * averaging), `convert-out-ms`.
  *
  * The network runs in bfloat16 where the CPU computes it natively (`precision=auto`, the
  * default); frame conversion, the residual addition and the outputs stay float32.

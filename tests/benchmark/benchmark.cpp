@@ -508,11 +508,12 @@ double noise_std(const cv::Mat& noisy, const cv::Mat& clean) {
   return stddev.at<double>(0);
 }
 
-// Denoises one frame; `level` < 0 estimates the noise (blind). Exits on failure: a benchmark
+// Denoises one frame (a noise level < 0 estimates the noise: blind). Exits on failure: a benchmark
 // must not print figures for frames it did not process.
-cv::Mat denoise(neuralisp::Denoiser& d, const cv::Mat& noisy_rgb, float level, float* used_level = nullptr) {
+cv::Mat denoise(neuralisp::Denoiser& d, const cv::Mat& noisy_rgb, const neuralisp::DenoiseParams& params,
+                float* used_level = nullptr) {
   cv::Mat in = noisy_rgb.clone(), out(noisy_rgb.size(), CV_8UC3);
-  neuralisp::Status status = d.set_params({level, 1.0f});
+  neuralisp::Status status = d.set_params(params);
   if (status.ok()) status = d.process(view_of(in), {view_of(out)});
   if (!status.ok()) {
     std::fprintf(stderr, "%s\n", status.message().c_str());
@@ -590,17 +591,6 @@ cv::Mat clip_frame(const cv::Mat& photo, const std::string& motion, int i, cv::S
   return photo(cv::Rect(x0, y0, size.width, size.height)).clone();
 }
 
-cv::Mat denoise_frame(neuralisp::Denoiser& d, const cv::Mat& noisy_rgb, const neuralisp::DenoiseParams& params) {
-  cv::Mat in = noisy_rgb.clone(), out(noisy_rgb.size(), CV_8UC3);
-  neuralisp::Status status = d.set_params(params);
-  if (status.ok()) status = d.process(view_of(in), {view_of(out)});
-  if (!status.ok()) {
-    std::fprintf(stderr, "%s\n", status.message().c_str());
-    std::exit(1);
-  }
-  return out;
-}
-
 // Temporal denoising against the single-frame model at default settings (blind), on clips made
 // from the McMaster photos with fresh sigma-25 noise in every frame: a still photo (the gain at
 // frame 12 and the curve), a pan and a zoom (the mean over 12 frames), a bright bar moving over
@@ -621,8 +611,8 @@ int temporal(const std::string& model, const std::string& datasets, const std::s
         const cv::Mat clean = clip_frame(photos[k], motion, i, size);
         const cv::Mat noisy = add_awgn(clean, 25.0, static_cast<int>(1000 * k + i));
         noisy_psnr[i] += psnr(noisy, clean) / photos.size();
-        curve_single[i] += psnr(denoise_frame(*single, noisy, alone), clean) / photos.size();
-        curve_fused[i] += psnr(denoise_frame(*fused, noisy, over_time), clean) / photos.size();
+        curve_single[i] += psnr(denoise(*single, noisy, alone), clean) / photos.size();
+        curve_fused[i] += psnr(denoise(*fused, noisy, over_time), clean) / photos.size();
       }
     }
     const double mean_single = mean_of(curve_single), mean_fused = mean_of(curve_fused);
@@ -651,8 +641,8 @@ int temporal(const std::string& model, const std::string& datasets, const std::s
     for (std::size_t i = 0; i < clip.frames.size(); ++i) {
       const cv::Mat noisy = add_awgn(clip.frames[i], 15.0, static_cast<int>(5000 + i));
       sum_noisy += psnr(noisy, clip.frames[i]);
-      sum_single += psnr(denoise_frame(*single, noisy, alone), clip.frames[i]);
-      sum_fused += psnr(denoise_frame(*fused, noisy, over_time), clip.frames[i]);
+      sum_single += psnr(denoise(*single, noisy, alone), clip.frames[i]);
+      sum_fused += psnr(denoise(*fused, noisy, over_time), clip.frames[i]);
     }
     const double n = static_cast<double>(clip.frames.size());
     std::printf("  %-32s %3zu frames %4dx%-4d sigma 15: input %.2f dB | single-frame %.2f | temporal %.2f (%+.2f)\n",
@@ -660,11 +650,12 @@ int temporal(const std::string& model, const std::string& datasets, const std::s
                 sum_noisy / n, sum_single / n, sum_fused / n, (sum_fused - sum_single) / n);
   }
 
-  // A bright bar 24 pixels wide moving 16 pixels a frame across the first photo.
+  // A bright bar 12 pixels wide moving 12 pixels a frame across the first photo (with its trail
+  // under the share of the frame that counts as the camera moving).
   const cv::Mat photo = clip_frame(photos[0], "still", 0, size);
   auto with_bar = [&](int i) {
     cv::Mat frame = photo.clone();
-    cv::rectangle(frame, cv::Rect(40 + 16 * i, 120, 24, 140), cv::Scalar(235, 235, 235), cv::FILLED);
+    cv::rectangle(frame, cv::Rect(40 + 12 * i, 140, 12, 100), cv::Scalar(235, 235, 235), cv::FILLED);
     return frame;
   };
   fused->reset();
@@ -672,15 +663,15 @@ int temporal(const std::string& model, const std::string& datasets, const std::s
   for (int i = 0; i < frames; ++i) {
     clean = with_bar(i);
     noisy = add_awgn(clean, 25.0, 7000 + i);
-    out_single = denoise_frame(*single, noisy, alone);
-    out_fused = denoise_frame(*fused, noisy, over_time);
+    out_single = denoise(*single, noisy, alone);
+    out_fused = denoise(*fused, noisy, over_time);
   }
-  const cv::Rect now(40 + 16 * (frames - 1) - 8, 112, 40, 156), trail(40 + 16 * (frames - 4), 112, 48, 156);
+  const cv::Rect now(40 + 12 * (frames - 1) - 6, 132, 24, 116), trail(40 + 12 * (frames - 4), 132, 36, 116);
   std::printf("  moving bar, frame %d: where it is %.2f dB single, %.2f temporal | where it was (3 frames) %.2f single, "
               "%.2f temporal\n",
               frames, psnr(out_single(now), clean(now)), psnr(out_fused(now), clean(now)), psnr(out_single(trail), clean(trail)),
               psnr(out_fused(trail), clean(trail)));
-  const cv::Rect crop(40 + 16 * (frames - 6), 100, 160, 180);
+  const cv::Rect crop(40 + 12 * (frames - 7), 120, 120, 140);
   cv::Mat strip;
   cv::hconcat(std::vector<cv::Mat>{clean(crop), noisy(crop), out_single(crop), out_fused(crop)}, strip);
   cv::resize(strip, strip, cv::Size(), 2.0, 2.0, cv::INTER_NEAREST);
@@ -699,9 +690,9 @@ int temporal(const std::string& model, const std::string& datasets, const std::s
     for (int k = 0; k < 2; ++k) {
       neuralisp::Denoiser& d = k == 0 ? *single : *fused;
       d.reset();
-      for (int i = 0; i < 5; ++i) denoise_frame(d, inputs[i % inputs.size()], k == 0 ? alone : over_time);
+      for (int i = 0; i < 5; ++i) denoise(d, inputs[i % inputs.size()], k == 0 ? alone : over_time);
       const auto t = Clock::now();
-      for (int i = 0; i < 40; ++i) denoise_frame(d, inputs[i % inputs.size()], k == 0 ? alone : over_time);
+      for (int i = 0; i < 40; ++i) denoise(d, inputs[i % inputs.size()], k == 0 ? alone : over_time);
       ms[k] += ms_since(t) / 40 / 3;
       if (k == 1)
         for (const auto& [key, value] : d.statistics())
@@ -742,9 +733,9 @@ int quality(const std::string& model, const std::string& datasets) {
         noisy_set.push_back(noisy);
         noisy_sum += psnr(noisy, mcmaster[i]);
         float estimated = 0.0f;
-        blind_sum += psnr(denoise(*denoiser, noisy, -1.0f, &estimated), mcmaster[i]);
+        blind_sum += psnr(denoise(*denoiser, noisy, {-1.0f, 1.0f}, &estimated), mcmaster[i]);
         est_sum += estimated;
-        given_sum += psnr(denoise(*denoiser, noisy, static_cast<float>(sigma)), mcmaster[i]);
+        given_sum += psnr(denoise(*denoiser, noisy, {static_cast<float>(sigma), 1.0f}), mcmaster[i]);
       }
       const double n = mcmaster.size();
       char label[64];
@@ -771,7 +762,7 @@ int quality(const std::string& model, const std::string& datasets) {
       noisy_sum += psnr(sidd_noisy[i], sidd_clean[i]);
       measured_sum += noise_std(sidd_noisy[i], sidd_clean[i]);
       float estimated = 0.0f;
-      blind_sum += psnr(denoise(*denoiser, sidd_noisy[i], -1.0f, &estimated), sidd_clean[i]);
+      blind_sum += psnr(denoise(*denoiser, sidd_noisy[i], {-1.0f, 1.0f}, &estimated), sidd_clean[i]);
       est_sum += estimated;
     }
     const double n = sidd_noisy.size();
@@ -892,7 +883,7 @@ int restore_quality(const std::string& path, const std::string& datasets) {
       blind_psnr += psnr(blind, images[i]);
       blind_ssim += ssim(blind, images[i]);
       if (c.noise > 0.0f && c.blur == 0.0f)
-        denoise_psnr += psnr(denoise(*denoiser, degraded, c.noise), images[i]);
+        denoise_psnr += psnr(denoise(*denoiser, degraded, {c.noise, 1.0f}), images[i]);
     }
     const double n = images.size();
     std::printf("  %-34s input %.2f dB / %.4f", c.name, in_psnr / n, in_ssim / n);
@@ -1066,7 +1057,7 @@ int raw_quality(const std::string& raw2rgb, const std::string& rgb2raw, const st
       if (!status.ok()) fail(status);
       cv::Mat rendered;
       linear.convertTo(rendered, CV_8UC3, 255.0);
-      noisy_classic[k] += psnr_border(denoise(*denoiser, rendered, -1.0f), images[i]);
+      noisy_classic[k] += psnr_border(denoise(*denoiser, rendered, {-1.0f, 1.0f}), images[i]);
     }
   }
   std::printf("  joint denoise + demosaic, 12-bit RAW with shot + read noise, rendered with the camera given\n");
