@@ -31,7 +31,7 @@ class TemporalAverage {
 
  private:
   Image average_;
-  Image variance_;  // per cell: the average's noise variance relative to one frame's
+  Image variance_;             // per cell: the average's noise variance relative to one frame's
   Image motion_;               // three rows: per cell, how far this frame is from the average
   Image row_sums_;             // three rows of their sums along the rows
   Image moved_;                // one row: per cell, 0 still to 1 moving
@@ -39,7 +39,6 @@ class TemporalAverage {
   // From the previous frame: whether the camera moved, and the colour test's scale.
   bool camera_moved_ = false;
   float mean_scale_ = 1.0f;
-  Image dilated_;              // the same, spread to the neighbouring cells
   Image residual_;
   bool has_state_ = false;
 };

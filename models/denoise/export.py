@@ -52,16 +52,11 @@ if __name__ == "__main__":
     parser.add_argument("--reexport", action="store_true",
                         help="the checkpoint is a model file: write it again (to --out) with this code")
     args = parser.parse_args()
-    if args.reexport:
-        model = net.build(args.model)
-        model.load_state_dict(torch.jit.load(args.checkpoint).state_dict())
-        export(model, args.model, args.out)
-        raise SystemExit(0)
     model = net.build(args.model)
-    model.load_state_dict(torch.load(args.checkpoint)["model"])
+    model.load_state_dict(torch.jit.load(args.checkpoint).state_dict() if args.reexport
+                          else torch.load(args.checkpoint)["model"])
     if args.estimator:
         prefix = "estimator."
         estimator = {k[len(prefix):]: v for k, v in torch.load(args.estimator)["model"].items() if k.startswith(prefix)}
         model.estimator.load_state_dict(estimator)
     export(model, args.model, args.out)
-

@@ -9,8 +9,8 @@ inference the gains fold into the convolution weights, so they cost nothing per 
 predicts the residual to the input. The trunk holds most of the compute, so that M outputs cost
 far less than M passes.
 
-The noise task is ispdenoise's: the trunk runs the trained fast denoiser (frozen, with its own
-local noise estimate) and each head starts from the input moved toward the denoised frame by the
+The noise task is ispdenoise's: the trunk runs the trained fast denoiser (its weights to start
+with, trained further at a share of the learning rate, with its own local noise estimate) and each head starts from the input moved toward the denoised frame by the
 share of the local noise its task removes, then adds a learned residual for blur, JPEG and what the
 denoiser left. Trained in the three-task mixture, the restorer's own decoder learned noise four
 times slower than blur and stayed 5 dB behind the denoiser (models/restore/README.md).
@@ -200,8 +200,8 @@ class Restorer(nn.Module):
         c1, c2, c3 = widths
         d1, d2, d3 = depths
         # Trunk (task-agnostic): the denoiser, then an encoder and bottom on the frame and its
-        # denoised copy (24 channels), most of the compute. The denoiser's weights are
-        # ispdenoise's and stay frozen (train.py loads them).
+        # denoised copy (24 channels), most of the compute. The denoiser starts from ispdenoise's
+        # weights (train.py loads them), frozen unless train.py --denoiser-lr-scale trains it.
         self.denoiser = denoise_net.build("fast")
         self.denoiser.requires_grad_(False)
         # The denoiser's conditioning: its own local noise map and the frame's estimated noise

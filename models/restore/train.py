@@ -142,7 +142,7 @@ DENOISER = os.path.join(HERE, "..", "denoise", "denoise-fast.pt")
 
 
 def adopt_denoiser(model, init_path):
-    """The trunk's denoiser gets ispdenoise's shipped fast weights (frozen). Started from a
+    """The trunk's denoiser gets ispdenoise's shipped fast weights. Started from a
     checkpoint whose stem read the frame alone (phase 4), the stem's new half, for the denoised
     copy, starts at zero, so that the network starts where that checkpoint was."""
     model.denoiser.load_state_dict(torch.jit.load(DENOISER).state_dict())

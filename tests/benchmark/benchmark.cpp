@@ -46,7 +46,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <numeric>
 #include <sstream>
 #include <random>
 #include <string>
@@ -101,6 +100,12 @@ neuralisp::FrameView view_of(cv::Mat& rgb) {
 std::string model_file(const std::string& model) { return neuralisp::find_model("denoise/denoise-" + model + ".pt"); }
 
 // Per-frame times after warm-up: median, 95th percentile and maximum.
+double mean_of(const std::vector<double>& v) {
+  double sum = 0.0;
+  for (double x : v) sum += x;
+  return sum / v.size();
+}
+
 struct Timings {
   std::vector<double> ms;
   double percentile(double p) const {
@@ -109,7 +114,7 @@ struct Timings {
     return s[std::min(s.size() - 1, static_cast<std::size_t>(p * (s.size() - 1) + 0.5))];
   }
   double p50() const { return percentile(0.5); }
-  double mean() const { return std::accumulate(ms.begin(), ms.end(), 0.0) / static_cast<double>(ms.size()); }
+  double mean() const { return mean_of(ms); }
   void report(const char* label) const {
     std::printf("  %-38s p50 %7.2f ms  mean %7.2f  p95 %7.2f  max %7.2f  p95/p50 %.2f  (%zu frames)\n", label, p50(),
                 mean(), percentile(0.95), percentile(1.0), percentile(0.95) / p50(), ms.size());
@@ -422,11 +427,6 @@ void in_pipeline(const std::string& model, neuralisp::Precision precision, int w
                         element_clock.every_frame.end());
 }
 
-double mean_of(const std::vector<double>& v) {
-  double sum = 0.0;
-  for (double x : v) sum += x;
-  return sum / v.size();
-}
 
 // Library and pipeline alternate in rounds, so that this VM's slow drifts (10-20% between
 // minutes) fall on both alike.

@@ -453,27 +453,6 @@ GST_START_TEST (test_threads_are_bounded_and_released_in_null)
 }
 GST_END_TEST;
 
-/* Mean absolute difference of two RGB frames. */
-static double
-mean_difference (const GstVideoInfo * info, GstBuffer * a, GstBuffer * b)
-{
-  GstVideoFrame fa, fb;
-  gst_video_frame_map (&fa, info, a, GST_MAP_READ);
-  gst_video_frame_map (&fb, info, b, GST_MAP_READ);
-  double sum = 0.0;
-  for (int y = 0; y < GST_VIDEO_INFO_HEIGHT (info); y++) {
-    const guint8 *ra = static_cast < const guint8 *>(GST_VIDEO_FRAME_PLANE_DATA (&fa, 0)) +
-        y * GST_VIDEO_FRAME_PLANE_STRIDE (&fa, 0);
-    const guint8 *rb = static_cast < const guint8 *>(GST_VIDEO_FRAME_PLANE_DATA (&fb, 0)) +
-        y * GST_VIDEO_FRAME_PLANE_STRIDE (&fb, 0);
-    for (int x = 0; x < 3 * GST_VIDEO_INFO_WIDTH (info); x++)
-      sum += std::abs (ra[x] - rb[x]);
-  }
-  gst_video_frame_unmap (&fa);
-  gst_video_frame_unmap (&fb);
-  return sum / (3.0 * GST_VIDEO_INFO_WIDTH (info) * GST_VIDEO_INFO_HEIGHT (info));
-}
-
 /* A still scene with fresh noise in every frame: over time the error falls frame by frame; the
  * frame after a flush is the single-frame output; a second element keeps its own state. */
 GST_START_TEST (test_temporal_cleans_a_still_scene_and_resets_on_flush)
@@ -487,7 +466,7 @@ GST_START_TEST (test_temporal_cleans_a_still_scene_and_resets_on_flush)
   double previous = 1e9;
   for (unsigned i = 0; i < 6; i++) {
     GstBuffer *out = gst_harness_push_and_pull (h, make_test_frame (&info, 100 + i, 25.0f));
-    const double error = mean_difference (&info, out, clean);
+    const double error = mean_abs_difference (&info, out, clean);
     if (i < 4)
       fail_unless (error < previous - 0.1, "frame %u: error %.2f, before %.2f", i, error, previous);
     previous = error;
@@ -497,10 +476,10 @@ GST_START_TEST (test_temporal_cleans_a_still_scene_and_resets_on_flush)
   GstBuffer *noisy = make_test_frame (&info, 999, 25.0f);
   GstBuffer *alone = gst_harness_push_and_pull (single, gst_buffer_ref (noisy));
   GstBuffer *fresh = gst_harness_push_and_pull (other, gst_buffer_ref (noisy));
-  fail_unless (mean_difference (&info, fresh, alone) == 0.0, "another element's state leaked in");
+  fail_unless (mean_abs_difference (&info, fresh, alone) == 0.0, "another element's state leaked in");
   flush_harness (h);
   GstBuffer *after_flush = gst_harness_push_and_pull (h, gst_buffer_ref (noisy));
-  fail_unless (mean_difference (&info, after_flush, alone) == 0.0, "the frame after a flush is denoised alone");
+  fail_unless (mean_abs_difference (&info, after_flush, alone) == 0.0, "the frame after a flush is denoised alone");
   for (GstBuffer *b : { clean, noisy, alone, fresh, after_flush })
     gst_buffer_unref (b);
   gst_harness_teardown (h);
@@ -531,11 +510,11 @@ GST_START_TEST (test_still_images_and_gaps_are_denoised_alone)
     gst_buffer_unref (gst_harness_push_and_pull (gap, make_test_frame (&info, 20 + i, 25.0f)));
   }
   GstBuffer *out = gst_harness_push_and_pull (still, gst_buffer_ref (noisy));
-  fail_unless (mean_difference (&info, out, alone) == 0.0, "a still image was averaged with the one before");
+  fail_unless (mean_abs_difference (&info, out, alone) == 0.0, "a still image was averaged with the one before");
   gst_buffer_unref (out);
   fail_unless (gst_harness_push_event (gap, gst_event_new_gap (0, GST_SECOND)));
   out = gst_harness_push_and_pull (gap, gst_buffer_ref (noisy));
-  fail_unless (mean_difference (&info, out, alone) == 0.0, "the frame after a gap was averaged");
+  fail_unless (mean_abs_difference (&info, out, alone) == 0.0, "the frame after a gap was averaged");
   for (GstBuffer *b : { noisy, alone, out })
     gst_buffer_unref (b);
   gst_harness_teardown (single);
@@ -554,7 +533,7 @@ GST_START_TEST (test_a_model_without_temporal_methods_warns_once)
   for (unsigned i = 0; i < 3; i++) {
     GstBuffer *in = make_test_frame (&info, i);
     GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
-    fail_unless (mean_difference (&info, in, out) == 0.0, "the identity model's frame changed");
+    fail_unless (mean_abs_difference (&info, in, out) == 0.0, "the identity model's frame changed");
     gst_buffer_unref (in);
     gst_buffer_unref (out);
   }
