@@ -26,4 +26,8 @@ export GST_REGISTRY_FORK=no
 GST_PLUGIN_PATH="$PWD/build-asan/gst" GST_REGISTRY="$PWD/build-asan/tests/registry.bin" \
   GST_PLUGIN_SYSTEM_PATH_1_0="$(pkg-config --variable=pluginsdir gstreamer-1.0)" \
   LD_PRELOAD="libasan.so.8 libubsan.so.1" ASAN_OPTIONS=detect_leaks=0 gst-inspect-1.0 neuralisp >/dev/null
-exec meson test -C build-asan --print-errorlogs --suite lib --suite gst --logbase sanitizers "$@"
+# The instrumented code runs two to three times slower: the per-test timeouts (Check's and
+# meson's), set for the plain build, get that time too (isprestore's 100 state cycles, each
+# loading and probing the model, came to the edge of their 300 s).
+export CK_TIMEOUT_MULTIPLIER=3
+exec meson test -C build-asan --print-errorlogs --timeout-multiplier 3 --suite lib --suite gst --logbase sanitizers "$@"
