@@ -428,7 +428,7 @@ Status Model::Impl::call(const MethodSpec& method, const std::vector<Value>& inp
   // The caller's previous outputs go back to the pool before this run allocates.
   outputs.clear();
   // Output copies (device, layout) below come from the pool too.
-  TensorPool::Scope pooled(pool);
+  TensorPool::Scope pooled(pool, static_cast<std::size_t>(&method - info.methods.data()));
   c10::InferenceMode inference;
   torch::jit::IValue result;
   const Clock::time_point wall_start = Clock::now();

@@ -40,10 +40,12 @@ bool in_range(float v) { return v >= 0.0f && v <= 1.0f; }
 // frames): quick enough to follow a scene change, slow enough that the restoration does not
 // flicker with the estimate's frame-to-frame noise.
 constexpr float kEstimateSmoothing = 0.12f;
-// So slow a quantity is measured on every fourth frame only (the first after a start or reset
-// always), with the weight of the frames since the last measurement: the same time constant, two
-// measurements in it, for a quarter of the cost (the estimate is 5 of 35 ms per 640x480 frame).
-constexpr int kEstimateEvery = 4;
+// So slow a quantity is measured on every eighth frame only (the first after a start or reset
+// always), with the weight of the frames since the last measurement: the same time constant for
+// an eighth of the cost (the estimate is 5 of 35 ms per 640x480 frame). What varies between two
+// measurements of one scene is its noise's realisation, which moves the levels far less than
+// the smoothing's steps; a new scene is followed within 8 frames.
+constexpr int kEstimateEvery = 8;
 constexpr float compounded_weight(float per_frame, int frames) {
   float kept = 1.0f;
   for (int i = 0; i < frames; ++i) kept *= 1.0f - per_frame;

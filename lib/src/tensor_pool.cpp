@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <new>
+#include <vector>
 
 namespace neuralisp {
 namespace {
@@ -15,14 +16,15 @@ namespace {
 // LibTorch aligns CPU tensors to 64 bytes; the block header takes one such unit, so that the
 // data pointer is the deleter's context (LibTorch's raw_allocate() requires that).
 constexpr std::size_t kAlignment = 64;
-// Blocks no pass has used for this many passes are freed (a new frame size, a model that
-// stopped running some method).
+// Blocks that the method that last used them has not used for this many of its passes are
+// freed (a new frame size, a model that stopped running some method).
 constexpr std::uint64_t kIdlePasses = 16;
 
 struct Header {
   std::shared_ptr<TensorPool::State> pool;  // empty for blocks allocated outside a pool
   std::size_t size;
-  std::uint64_t last_pass;
+  std::size_t method;       // the method whose pass last took the block
+  std::uint64_t last_pass;  // that method's pass then
 };
 static_assert(sizeof(Header) <= kAlignment, "the header must fit in the alignment unit");
 
@@ -39,15 +41,17 @@ void free_block(void* data) {
   std::free(header_of(data));
 }
 
-// The pool of the model running on this thread, if any (a TensorPool::Scope sets it).
+// The pool of the model running on this thread, if any, and the method it runs (a
+// TensorPool::Scope sets them).
 thread_local const std::shared_ptr<TensorPool::State>* active_pool = nullptr;
+thread_local std::size_t active_method = 0;
 
 }  // namespace
 
 struct TensorPool::State {
   std::mutex mutex;
   std::multimap<std::size_t, void*> free_blocks;  // by size
-  std::uint64_t pass = 0;
+  std::vector<std::uint64_t> passes;              // per method, the passes begun
 
   ~State() {
     for (auto& entry : free_blocks) free_block(entry.second);
@@ -59,15 +63,23 @@ struct TensorPool::State {
     if (it == free_blocks.end()) return nullptr;
     void* data = it->second;
     free_blocks.erase(it);
-    header_of(data)->last_pass = pass;
+    mark_used(header_of(data));
     return data;
   }
 
-  void begin_pass() {
+  // The caller holds the mutex, or the block is not in the free list.
+  void mark_used(Header* header) const {
+    header->method = active_method;
+    header->last_pass = passes[active_method];
+  }
+
+  void begin_pass(std::size_t method) {
     std::lock_guard<std::mutex> lock(mutex);
-    ++pass;
+    if (passes.size() <= method) passes.resize(method + 1, 0);
+    ++passes[method];
     for (auto it = free_blocks.begin(); it != free_blocks.end();) {
-      if (pass - header_of(it->second)->last_pass > kIdlePasses) {
+      const Header* header = header_of(it->second);
+      if (passes[header->method] - header->last_pass > kIdlePasses) {
         free_block(it->second);
         it = free_blocks.erase(it);
       } else {
@@ -101,8 +113,11 @@ class PoolingAllocator final : public c10::Allocator {
     if (data == nullptr) {
       data = allocate_block(size);
       if (data == nullptr) throw std::bad_alloc();
-      new (header_of(data)) Header{active_pool ? *active_pool : nullptr, size, 0};
-      if (active_pool) header_of(data)->last_pass = (*active_pool)->pass;
+      new (header_of(data)) Header{active_pool ? *active_pool : nullptr, size, 0, 0};
+      if (active_pool) {
+        std::lock_guard<std::mutex> lock((*active_pool)->mutex);
+        (*active_pool)->mark_used(header_of(data));
+      }
     } else {
       header_of(data)->pool = *active_pool;
     }
@@ -125,11 +140,16 @@ void install_allocator_once() {
 TensorPool::TensorPool() : state_(std::make_shared<State>()) { install_allocator_once(); }
 TensorPool::~TensorPool() = default;
 
-TensorPool::Scope::Scope(TensorPool& pool) : previous_(active_pool) {
-  pool.state_->begin_pass();
+TensorPool::Scope::Scope(TensorPool& pool, std::size_t method)
+    : previous_(active_pool), previous_method_(active_method) {
+  pool.state_->begin_pass(method);
   active_pool = &pool.state_;
+  active_method = method;
 }
 
-TensorPool::Scope::~Scope() { active_pool = static_cast<const std::shared_ptr<TensorPool::State>*>(previous_); }
+TensorPool::Scope::~Scope() {
+  active_pool = static_cast<const std::shared_ptr<TensorPool::State>*>(previous_);
+  active_method = previous_method_;
+}
 
 }  // namespace neuralisp

@@ -2,6 +2,7 @@
 // Steady per-frame memory for LibTorch without touching the process's malloc settings.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 
 namespace neuralisp {
@@ -19,17 +20,21 @@ class TensorPool {
   TensorPool(const TensorPool&) = delete;
   TensorPool& operator=(const TensorPool&) = delete;
 
-  // While alive, LibTorch CPU allocations made on this thread come from the pool. Blocks that no
-  // pass used recently (the frame size changed) are released on entry.
+  // While alive, LibTorch CPU allocations made on this thread come from the pool, for a pass of
+  // one of the model's methods (numbered from 0). Blocks that the method that last used them did
+  // not use in its recent passes (the frame size changed) are released on entry: idleness counts
+  // in passes of that method, so that a method that runs on every eighth frame keeps its blocks
+  // while others run several times a frame.
   class Scope {
    public:
-    explicit Scope(TensorPool& pool);
+    Scope(TensorPool& pool, std::size_t method);
     ~Scope();
     Scope(const Scope&) = delete;
     Scope& operator=(const Scope&) = delete;
 
    private:
     const void* previous_;
+    std::size_t previous_method_;
   };
 
   struct State;
