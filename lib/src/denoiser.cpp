@@ -174,7 +174,8 @@ Status Denoiser::denoise_over_time(bool estimate) {
   }
   d.noise_level = static_cast<float>(mean_of(noise) * 255.0);
   const Clock::time_point fuse_start = Clock::now();
-  Status status = d.temporal.fuse(frame, noise, map_cells);
+  // On the inference thread: the fusion splits over the cores the network has just used.
+  Status status = d.model->run_job([&] { return d.temporal.fuse(frame, noise, map_cells); });
   if (!status.ok()) return status;
   const ImageView residual = d.temporal.residual_noise();
   status = d.conditioning.resize(residual.width, residual.height, 1);

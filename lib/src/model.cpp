@@ -351,6 +351,10 @@ Status Model::Impl::probe() {
   return Status::Ok();
 }
 
+Status Model::run_job(const std::function<Status()>& job) {
+  return guarded("running a job beside a model", [&] { return impl_->runner->run(job); });
+}
+
 Status Model::run(const std::string& method, const std::vector<Value>& inputs, std::vector<Value>& outputs) {
   const MethodSpec* spec = impl_->info.method(method);
   if (!spec) return Status::Error(ErrorCode::kInvalidArgument, "the model has no method '" + method + "'");

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "temporal_average.h"
 
+#include "parallel.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -114,6 +116,27 @@ void row_blend(const float* in, const float* moved, int w, int channels, float* 
   }
 }
 
+// How far row y of the frame is from the average (see row_differences), into `motion`, and its
+// sums over three cells along the row into `row_sums`.
+void differences(int y, const ImageView& frame, const ImageView& avg, const ImageView& var, const ImageView& noise,
+                 int map_cells, float* motion, float* row_sums) {
+  const int w = frame.width, c = frame.channels;
+  const float *in = frame.row(y), *a = avg.row(y), *v = var.row(y), *sigmas = noise.row(y / map_cells);
+  if (c == 12)
+    row_differences<12>(in, a, v, sigmas, map_cells, w, c, motion);
+  else
+    row_differences<0>(in, a, v, sigmas, map_cells, w, c, motion);
+  for (int x = 0; x < w; ++x)
+    store(row_sums + x * kMotionChannels, load(motion + std::max(x - 1, 0) * kMotionChannels) +
+                                              load(motion + x * kMotionChannels) +
+                                              load(motion + std::min(x + 1, w - 1) * kMotionChannels));
+}
+
+// The most bands a frame is split into, and the fewest rows of cells in one (a band costs two
+// rows compared twice).
+constexpr int kMostBands = 64;
+constexpr int kFewestBandRows = 16;
+
 }  // namespace
 
 Status TemporalAverage::fuse(const ImageView& frame, const ImageView& noise, int map_cells) {
@@ -123,50 +146,89 @@ Status TemporalAverage::fuse(const ImageView& frame, const ImageView& noise, int
   if (c > 64) return Status::Error(ErrorCode::kInvalidArgument, "temporal averaging takes at most 64 channels");
   const bool same_size = has_state_ && average_.width() == w && average_.height() == h && average_.channels() == c;
   if (!same_size) {
-    for (Status s : {average_.resize(w, h, c), variance_.resize(w, h, 1), motion_.resize(w, 3, kMotionChannels),
-                     row_sums_.resize(w, 3, kMotionChannels), moved_.resize(w, 1, 1),
-                     residual_.resize(noise.width, noise.height, 1)})
+    for (Status s : {average_.resize(w, h, c), variance_.resize(w, h, 1), residual_.resize(noise.width, noise.height, 1)})
       if (!s.ok()) return s;
   }
-  const ImageView avg = average_.view(), var = variance_.view(), motion = motion_.view(), sums = row_sums_.view();
-  const bool twelve = c == 12;
-  // One pass down the frame, so that each row of the frame and the average is still in cache
-  // when it is blended (three passes took 3.8 ms a 640x480 frame, this one 2.1): the differences
-  // of row y + 1, the 3x3 statistics of row y (from three rows of sums along the rows), its motion
-  // and its blend. The decisions about the whole frame (the camera moved; the colour test's
-  // scale) use the previous frame's counts: a pan's first frame is still blended cell by cell.
-  auto differences = [&](int y) {
-    float* out = motion.row(y % 3);
-    const float *in = frame.row(y), *a = avg.row(y), *v = var.row(y), *sigmas = noise.row(y / map_cells);
-    if (twelve)
-      row_differences<12>(in, a, v, sigmas, map_cells, w, c, out);
-    else
-      row_differences<0>(in, a, v, sigmas, map_cells, w, c, out);
-    float* row_sum = sums.row(y % 3);
-    for (int x = 0; x < w; ++x)
-      store(row_sum + x * kMotionChannels, load(out + std::max(x - 1, 0) * kMotionChannels) + load(out + x * kMotionChannels) +
-                                               load(out + std::min(x + 1, w - 1) * kMotionChannels));
-  };
-  const bool restart = !same_size || camera_moved_;
-  const float mean_scale = mean_scale_;
+  // Bands of rows (one per thread), of whole blocks of the noise map, so that each band also finds
+  // its blocks' residual. A band's edge rows are compared with the average before the threads
+  // start, so that a neighbour blending them cannot change what the band sees.
+  const int parts = std::clamp(std::min(bands_wanted_ > 0 ? bands_wanted_ : team_size(), h / kFewestBandRows), 1,
+                               kMostBands);
+  const int band_rows = ((h + parts - 1) / parts + map_cells - 1) / map_cells * map_cells;
+  bands_.resize(static_cast<std::size_t>(parts));
+  const ImageView avg = average_.view(), var = variance_.view();
+  for (int k = 0; k < parts; ++k) {
+    Band& band = bands_[k];
+    for (Status s : {band.motion.resize(w, 3, kMotionChannels), band.row_sums.resize(w, 4, kMotionChannels),
+                     band.moved.resize(w, 1, 1)})
+      if (!s.ok()) return s;
+    band.first_row = std::min(h, k * band_rows);
+    band.end_row = std::min(h, (k + 1) * band_rows);
+    band.means.reserve(static_cast<std::size_t>(band_rows / 2 + 1) * static_cast<std::size_t>(w / 4 + 1));
+    if (!same_size || band.first_row >= band.end_row) continue;
+    // The row above the band into its place among the band's rows, the one below into the spare.
+    if (band.first_row > 0)
+      differences(band.first_row - 1, frame, avg, var, noise, map_cells, band.motion.view().row((band.first_row - 1) % 3),
+                  band.row_sums.view().row((band.first_row - 1) % 3));
+    if (band.end_row < h)
+      differences(band.end_row, frame, avg, var, noise, map_cells, band.motion.view().row(0),
+                  band.row_sums.view().row(3));
+  }
+  parallel_parts(parts, [&](int part) { fuse_band(bands_[part], frame, noise, map_cells, same_size); });
+
   std::size_t moving_cells = 0;
   means_.clear();
-  if (same_size) differences(0);
-  for (int y = 0; y < h; ++y) {
+  for (int k = 0; k < parts; ++k) {
+    moving_cells += bands_[k].moving_cells;
+    means_.insert(means_.end(), bands_[k].means.begin(), bands_[k].means.end());
+  }
+  if (same_size) {
+    camera_moved_ = moving_cells > kCameraMotion * static_cast<float>(w) * static_cast<float>(h);
+    std::nth_element(means_.begin(), means_.begin() + means_.size() / 2, means_.end());
+    mean_scale_ = std::max(1.0f, means_[means_.size() / 2] / kWhiteNoiseMedian);
+  } else {
+    camera_moved_ = false;
+    mean_scale_ = 1.0f;
+  }
+  has_state_ = true;
+  return Status::Ok();
+}
+
+void TemporalAverage::fuse_band(Band& band, const ImageView& frame, const ImageView& noise, int map_cells,
+                                bool same_size) {
+  band.moving_cells = 0;
+  band.means.clear();
+  const int y0 = band.first_row, y1 = band.end_row;
+  if (y0 >= y1) return;
+  const int w = frame.width, h = frame.height, c = frame.channels;
+  const ImageView avg = average_.view(), var = variance_.view(), motion = band.motion.view(), sums = band.row_sums.view();
+  const bool twelve = c == 12;
+  // One pass down the band, so that each row of the frame and the average is still in cache
+  // when it is blended (three passes took 3.8 ms a 640x480 frame, one 2.1): the differences of
+  // row y + 1, the 3x3 statistics of row y (from three rows of sums along the rows), its motion
+  // and its blend. The decisions about the whole frame (the camera moved; the colour test's
+  // scale) use the previous frame's counts: a pan's first frame is still blended cell by cell.
+  const bool restart = !same_size || camera_moved_;
+  const float mean_scale = mean_scale_;
+  if (same_size) differences(y0, frame, avg, var, noise, map_cells, motion.row(y0 % 3), sums.row(y0 % 3));
+  for (int y = y0; y < y1; ++y) {
     float *a = avg.row(y), *v = var.row(y);
     const float* in = frame.row(y);
     if (same_size) {
-      if (y + 1 < h) differences(y + 1);
+      if (y + 1 < y1)
+        differences(y + 1, frame, avg, var, noise, map_cells, motion.row((y + 1) % 3), sums.row((y + 1) % 3));
+      else if (y + 1 < h)  // the row below the band, compared before the next band blended it
+        std::memcpy(sums.row((y + 1) % 3), sums.row(3), sizeof(float) * w * kMotionChannels);
       // Edges repeated: the row above the first is the first, the one below the last the last.
       const float *r0 = sums.row(std::max(y - 1, 0) % 3), *r1 = sums.row(y % 3), *r2 = sums.row(std::min(y + 1, h - 1) % 3);
-      float* moved = moved_.view().row(0);
+      float* moved = band.moved.view().row(0);
       for (int x = 0; x < w; ++x) {
         const Vec4 t = load(r0 + x * kMotionChannels) + load(r1 + x * kMotionChannels) + load(r2 + x * kMotionChannels);
         const float mean_chi = (t[1] * t[1] + t[2] * t[2] + t[3] * t[3]) / 3.0f;
-        if ((x & 3) == 0 && (y & 1) == 0) means_.push_back(mean_chi);
+        if ((x & 3) == 0 && (y & 1) == 0) band.means.push_back(mean_chi);
         moved[x] = std::max(std::clamp((t[0] / 9.0f - kStill) / (kMoving - kStill), 0.0f, 1.0f),
                             std::clamp((mean_chi / mean_scale - kMeanStill) / (kMeanMoving - kMeanStill), 0.0f, 1.0f));
-        moving_cells += moved[x] >= 0.5f;
+        band.moving_cells += moved[x] >= 0.5f;
       }
       if (!restart) {
         if (twelve)
@@ -180,23 +242,15 @@ Status TemporalAverage::fuse(const ImageView& frame, const ImageView& noise, int
     std::memcpy(a, in, sizeof(float) * w * c);
     std::fill(v, v + w, 1.0f);
   }
-  if (same_size) {
-    camera_moved_ = moving_cells > kCameraMotion * static_cast<float>(w) * static_cast<float>(h);
-    std::nth_element(means_.begin(), means_.begin() + means_.size() / 2, means_.end());
-    mean_scale_ = std::max(1.0f, means_[means_.size() / 2] / kWhiteNoiseMedian);
-  } else {
-    camera_moved_ = false;
-    mean_scale_ = 1.0f;
-  }
-  has_state_ = true;
 
-  // The noise left, per block of the map: the frame's sigma times the root of the block's largest
-  // variance factor, so that a cell that restarted (moving, or its noise not averaging out) is
-  // denoised as much as a single frame would be, at the cost of its block's still cells (told
-  // the mean, the restarted cells kept noise the single frame removes: 1.5 dB below it on the
-  // demo's camera noise).
+  // The noise left, per block of the map (the band's blocks; the last band's reach to the map's
+  // end): the frame's sigma times the root of the block's largest variance factor, so that a cell
+  // that restarted (moving, or its noise not averaging out) is denoised as much as a single frame
+  // would be, at the cost of its block's still cells (told the mean, the restarted cells kept
+  // noise the single frame removes: 1.5 dB below it on the demo's camera noise).
   const ImageView residual = residual_.view();
-  for (int by = 0; by < noise.height; ++by) {
+  const int last_block = y1 == h ? noise.height : y1 / map_cells;
+  for (int by = y0 / map_cells; by < last_block; ++by) {
     for (int bx = 0; bx < noise.width; ++bx) {
       float most = 0.0f;
       for (int y = by * map_cells; y < std::min((by + 1) * map_cells, h); ++y)
@@ -204,7 +258,6 @@ Status TemporalAverage::fuse(const ImageView& frame, const ImageView& noise, int
       residual.row(by)[bx] = noise.row(by)[bx] * std::sqrt(most);
     }
   }
-  return Status::Ok();
 }
 
 }  // namespace neuralisp

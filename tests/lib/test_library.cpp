@@ -29,6 +29,7 @@
 #include "thread_budget.h"
 
 #include "owned_frame.h"
+#include "temporal_average.h"
 #include "tiling.h"
 
 using namespace neuralisp;
@@ -670,6 +671,40 @@ TEST(Denoiser, TemporalRestartsWhenTheCameraMoves) {
     ASSERT_TRUE(denoise(*alone, noisy.view, single.view).ok());
     ASSERT_TRUE(denoise(*over_time, noisy.view, fused.view, {-1.0f, 1.0f, true}).ok());
     if (frame != 1) EXPECT_EQ(fused.memory[0], single.memory[0]) << "frame " << frame;
+  }
+}
+
+// A frame is fused in bands of rows at once, each band's edge rows compared before any band
+// blends: how many bands must not change a value, through still, moving and restarting frames.
+TEST(TemporalAverage, BandsDoNotChangeTheResult) {
+  const int w = 40, h = 72, channels = 12, map_cells = 4;
+  Image frame, noise;
+  ASSERT_TRUE(frame.resize(w, h, channels).ok());
+  ASSERT_TRUE(noise.resize(w / map_cells, h / map_cells, 1).ok());
+  for (int y = 0; y < noise.height(); ++y) std::fill(noise.view().row(y), noise.view().row(y) + noise.width(), 0.05f);
+  std::mt19937 rng(7);
+  std::normal_distribution<float> white(0.0f, 0.05f);
+  TemporalAverage one_band(1), bands(4);
+  for (int t = 0; t < 8; ++t) {
+    for (int y = 0; y < h; ++y) {
+      float* row = frame.view().row(y);
+      for (int x = 0; x < w; ++x) {
+        // A checkerboard, a small square moving across the band edges, the light up at frame 5
+        // (the whole frame moves: the next frame restarts).
+        const bool square = x >= 4 * t && x < 4 * t + 6 && y >= 16 && y < 28;
+        const float scene = square ? 0.9f : 0.3f + 0.3f * static_cast<float>((x / 8 + y / 8) % 2) + (t == 5 ? 0.3f : 0.0f);
+        for (int k = 0; k < channels; ++k) row[x * channels + k] = scene + white(rng);
+      }
+    }
+    ASSERT_TRUE(one_band.fuse(frame.view(), noise.view(), map_cells).ok());
+    ASSERT_TRUE(bands.fuse(frame.view(), noise.view(), map_cells).ok());
+    for (int y = 0; y < h; ++y)
+      ASSERT_EQ(std::memcmp(one_band.average().row(y), bands.average().row(y), sizeof(float) * w * channels), 0)
+          << "frame " << t << ", row " << y;
+    for (int y = 0; y < noise.height(); ++y)
+      ASSERT_EQ(std::memcmp(one_band.residual_noise().row(y), bands.residual_noise().row(y), sizeof(float) * noise.width()),
+                0)
+          << "frame " << t << ", block row " << y;
   }
 }
 
