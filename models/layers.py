@@ -10,10 +10,24 @@ def conv(cin: int, cout: int, k: int = 3) -> nn.Conv2d:
     return nn.Conv2d(cin, cout, k, padding=k // 2)
 
 
+def relu_(x: torch.Tensor) -> torch.Tensor:
+    """ReLU in place, as threshold_(x, 0, 0): the same values, but on bfloat16 maps LibTorch 1.13's
+    threshold kernel takes two thirds of the time of relu_'s (clamp_min_; 101 against 152 us on a
+    24-channel 320x240 map), and a network runs one after nearly every convolution."""
+    return F.threshold_(x, 0.0, 0.0)
+
+
+class ReLU(nn.Module):
+    """relu_() as a module, for sequences of layers."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return relu_(x)
+
+
 def conv_stack(width: int, depth: int) -> nn.Sequential:
     layers: List[nn.Module] = []
     for _ in range(depth):
-        layers += [conv(width, width), nn.ReLU(inplace=True)]
+        layers += [conv(width, width), ReLU()]
     return nn.Sequential(*layers)
 
 

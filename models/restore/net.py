@@ -34,7 +34,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from layers import conv, conv_stack, upsample_add  # noqa: E402
+from layers import conv, conv_stack, relu_, upsample_add  # noqa: E402
 
 
 def _denoise_net():
@@ -134,8 +134,8 @@ class LevelEstimator(nn.Module):
         if h < self.min_side or w < self.min_side:
             half = F.pad(half, (0, max(0, self.min_side - w), 0, max(0, self.min_side - h)), mode="replicate")
         x = half.to(self.conv1.weight.dtype)
-        f1 = F.relu_(self.conv1(x))
-        f2 = F.relu_(self.conv2(F.relu_(self.down(f1))))
+        f1 = relu_(self.conv1(x))
+        f2 = relu_(self.conv2(relu_(self.down(f1))))
         f1, f2 = f1.float(), f2.float()
         n, _, h, w = f1.shape
         # The 8x8 block grid is a 4x4 grid at half resolution: mean energy per position in it.
@@ -187,8 +187,8 @@ def conditioned(weight: torch.Tensor, bias: Optional[torch.Tensor], x: torch.Ten
     assert bias is not None
     if gain.shape[0] == 1:
         folded_weight, folded_bias = fold(weight, bias, gain)
-        return F.relu_(F.conv2d(x, folded_weight, folded_bias + offset.reshape(-1), stride=stride, padding=padding))
-    return F.relu_(F.conv2d(x, weight, bias, stride=stride, padding=padding) * gain + offset)
+        return relu_(F.conv2d(x, folded_weight, folded_bias + offset.reshape(-1), stride=stride, padding=padding))
+    return relu_(F.conv2d(x, weight, bias, stride=stride, padding=padding) * gain + offset)
 
 
 class Restorer(nn.Module):
@@ -293,10 +293,19 @@ class Restorer(nn.Module):
         # sigma / 255 present): denoise=0.3 on sigma-25 noise keeps 40% of it, sigma 10.
         removed = (task[:, 1] * self.noise_task_scale).to(half.dtype).view(-1, 1, 1, 1)
         share = (removed / noise_map.clamp(min=1e-4)).clamp(max=1.0)
-        share = share.repeat_interleave(4, dim=2).repeat_interleave(4, dim=3)
-        # Two passes over the float32 frame, each reading the bfloat16 operand as it is (a
-        # separate conversion would be a pass of its own; bfloat16 arithmetic is slower still).
-        return torch.addcmul(half, share, residual).add_(self.tail(y1))
+        # The map has a value per 4x4 cells: the frame, its residual and the tail's output seen
+        # as [N, H/4, 4, W/4, 4, C] (their channels-last memory as it is), and the map as
+        # [N, H/4, 1, W/4, 1, 1], broadcast instead of upsampled (an upsampled copy and a
+        # product that reads it took twice the time). Two passes over the float32 frame, each
+        # reading the bfloat16 operand as it is (a separate conversion would be a pass of its
+        # own; bfloat16 arithmetic is slower still).
+        n, c, h, w = half.shape
+        cells = [n, h // 4, 4, w // 4, 4, c]
+        blended = torch.addcmul(half.permute(0, 2, 3, 1).reshape(cells),
+                                share.permute(0, 2, 3, 1).reshape(n, h // 4, 1, w // 4, 1, 1),
+                                residual.permute(0, 2, 3, 1).reshape(cells))
+        blended.add_(self.tail(y1).permute(0, 2, 3, 1).reshape(cells))
+        return blended.reshape(n, h, w, c).permute(0, 3, 1, 2)
 
     def forward(self, half: torch.Tensor, levels: torch.Tensor, task: torch.Tensor) -> torch.Tensor:
         return self.head(self.trunk(half, levels), task)

@@ -142,13 +142,16 @@ DENOISER = os.path.join(HERE, "..", "denoise", "denoise-fast.pt")
 
 
 def adopt_denoiser(model, init_path):
-    """The trunk's denoiser gets ispdenoise's shipped fast weights. Started from a
-    checkpoint whose stem read the frame alone (phase 4), the stem's new half, for the denoised
-    copy, starts at zero, so that the network starts where that checkpoint was."""
-    model.denoiser.load_state_dict(torch.jit.load(DENOISER).state_dict())
+    """The trunk's denoiser gets ispdenoise's shipped fast weights, unless the checkpoint it
+    starts from holds its own copy (trained further since phase 6). Started from a checkpoint
+    whose stem read the frame alone (phase 4), the stem's new half, for the denoised copy, starts
+    at zero, so that the network starts where that checkpoint was."""
+    saved = torch.load(init_path)["model"] if init_path else {}
+    if not any(k.startswith("denoiser.") for k in saved):
+        model.denoiser.load_state_dict(torch.jit.load(DENOISER).state_dict())
     if not init_path:
         return
-    stem = torch.load(init_path)["model"]["stem.weight"]
+    stem = saved["stem.weight"]
     if stem.shape[1] == 12:
         with torch.no_grad():
             model.stem.weight.zero_()
