@@ -130,7 +130,9 @@ Status Denoiser::denoise(const FrameView& input, const FrameView& output) {
   const bool estimate = d.params.noise_level < 0.0f;
   const Clock::time_point converted = Clock::now();
   if (d.params.temporal) {
-    status = denoise_over_time(estimate);
+    // On the inference thread as a whole: its two model calls and the fusion between them
+    // (which splits over the cores the network has just used) are handed over once.
+    status = d.model->run_job([&] { return denoise_over_time(estimate); });
   } else {
     d.inputs.assign({Value(), Value::of_scalar(estimate ? -1.0f : d.params.noise_level / 255.0f),
                      Value::of_scalar(d.params.strength)});
@@ -174,8 +176,7 @@ Status Denoiser::denoise_over_time(bool estimate) {
   }
   d.noise_level = static_cast<float>(mean_of(noise) * 255.0);
   const Clock::time_point fuse_start = Clock::now();
-  // On the inference thread: the fusion splits over the cores the network has just used.
-  Status status = d.model->run_job([&] { return d.temporal.fuse(frame, noise, map_cells); });
+  Status status = d.temporal.fuse(frame, noise, map_cells);
   if (!status.ok()) return status;
   const ImageView residual = d.temporal.residual_noise();
   status = d.conditioning.resize(residual.width, residual.height, 1);

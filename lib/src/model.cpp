@@ -99,8 +99,10 @@ class InferenceThread {
   ThreadBudget budget{core_count()};
 
   // Runs `job` on the inference thread and returns its result; callers from several threads
-  // take turns.
+  // take turns. Called from a job (a caller's run_job() that runs several methods), it runs
+  // there and then: the handing over to the thread and back is paid once per job.
   Status run(const std::function<Status()>& job) {
+    if (std::this_thread::get_id() == thread_.get_id()) return job();
     std::lock_guard<std::mutex> turn(turn_);
     std::unique_lock<std::mutex> lock(mutex_);
     job_ = &job;

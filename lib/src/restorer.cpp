@@ -213,17 +213,7 @@ Status Restorer::restore(const FrameView& input, const std::vector<FrameView>& o
   if (!status.ok()) return status;
   const Clock::time_point converted = Clock::now();
 
-  // The levels before tiling, so that every tile's trunk is told the same ones.
   double estimate_ms = 0.0, trunk_ms = 0.0, heads_ms = 0.0;
-  if (r.can_estimate && (!r.has_estimate || ++r.frames_since_estimate >= kEstimateEvery)) {
-    r.frames_since_estimate = 0;
-    status = r.model->run("estimate", {Value::of_image(estimate_window(r.input.view(), info.unshuffle, info.alignment))},
-                          r.measured);
-    if (!status.ok()) return status;
-    update_estimate(r.measured[0].values);
-    estimate_ms = ms_between(converted, Clock::now());
-  }
-
   r.heads.resize(r.tasks.size());
   // Per tile: the trunk once, then every head from its features.
   const TileFunction run_tile = [&](const ImageView& tile, std::vector<ImageView>& images) -> Status {
@@ -248,8 +238,21 @@ Status Restorer::restore(const FrameView& input, const std::vector<FrameView>& o
     heads_ms += ms_between(t1, Clock::now());
     return Status::Ok();
   };
-  status = r.tiler.run(r.input.view(), {info.unshuffle, info.alignment, info.overlap, r.runtime.tile_size}, run_tile,
+  // On the inference thread as a whole: the frame's model calls (estimate, trunk, heads) are
+  // handed over once.
+  status = r.model->run_job([&]() -> Status {
+    // The levels before tiling, so that every tile's trunk is told the same ones.
+    if (r.can_estimate && (!r.has_estimate || ++r.frames_since_estimate >= kEstimateEvery)) {
+      r.frames_since_estimate = 0;
+      const Status s = r.model->run(
+          "estimate", {Value::of_image(estimate_window(r.input.view(), info.unshuffle, info.alignment))}, r.measured);
+      if (!s.ok()) return s;
+      update_estimate(r.measured[0].values);
+      estimate_ms = ms_between(converted, Clock::now());
+    }
+    return r.tiler.run(r.input.view(), {info.unshuffle, info.alignment, info.overlap, r.runtime.tile_size}, run_tile,
                        &r.images);
+  });
   if (!status.ok()) return status;
   const Clock::time_point inferred = Clock::now();
   for (std::size_t i = 0; i < outputs.size(); ++i) {

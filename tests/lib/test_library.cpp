@@ -670,7 +670,9 @@ TEST(Denoiser, TemporalRestartsWhenTheCameraMoves) {
     ASSERT_TRUE(degrade(*degrader, clean.view, noisy.view, noise, frame).ok());
     ASSERT_TRUE(denoise(*alone, noisy.view, single.view).ok());
     ASSERT_TRUE(denoise(*over_time, noisy.view, fused.view, {-1.0f, 1.0f, true}).ok());
-    if (frame != 1) EXPECT_EQ(fused.memory[0], single.memory[0]) << "frame " << frame;
+    if (frame != 1) {
+      EXPECT_EQ(fused.memory[0], single.memory[0]) << "frame " << frame;
+    }
   }
 }
 

@@ -133,10 +133,11 @@ class Model {
   Status run(const std::string& method, const std::vector<Value>& inputs, std::vector<Value>& outputs);
   // 0 = one per core (see ModelOptions::threads); from the next run on.
   void set_threads(int threads);
-  // Runs `job` where the model's methods run, between two of them: work of the caller's (pre-
-  // and post-processing) that splits itself over LibTorch's thread team there uses the threads
-  // the methods use instead of starting a team of its own that would compete with theirs.
-  // Exceptions from `job` come back as an error status.
+  // Runs `job` where the model's methods run: work of the caller's between two methods that
+  // splits itself over LibTorch's thread team there uses the threads the methods use instead of
+  // starting a team of its own that would compete with theirs, and the methods `job` runs are
+  // called there directly, without handing each over to that thread and back. Exceptions from
+  // `job` come back as an error status.
   Status run_job(const std::function<Status()>& job);
 
  private:
