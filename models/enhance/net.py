@@ -15,11 +15,16 @@ Style coefficients, each in -1..1 (0 = the natural rendering a careful photograp
 exposure, contrast, saturation, warmth. What each means is defined by `style.py`, whose
 image-adaptive transforms of clean photos are the training targets.
 """
+import os
+import sys
 from typing import Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from layers import ReLU, relu_  # noqa: E402
 
 THUMBNAIL_SIDE = 64
 TONE_SAMPLES = 33
@@ -71,8 +76,8 @@ class FloatMLP(nn.Module):
         nn.init.zeros_(self.last.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = F.relu(F.linear(x, self.first.weight.float(), self.first.bias.float()))
-        h = F.relu(F.linear(h, self.middle.weight.float(), self.middle.bias.float()))
+        h = relu_(F.linear(x, self.first.weight.float(), self.first.bias.float()))
+        h = relu_(F.linear(h, self.middle.weight.float(), self.middle.bias.float()))
         return F.linear(h, self.last.weight.float(), self.last.bias.float())
 
 
@@ -80,10 +85,10 @@ class Enhancer(nn.Module):
     def __init__(self, width: int = 24, hidden: int = 128):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(2 * width, 2 * width, 3, stride=2, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), nn.ReLU(inplace=True))
+            nn.Conv2d(3, width, 3, stride=2, padding=1), ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), ReLU(),
+            nn.Conv2d(2 * width, 2 * width, 3, stride=2, padding=1), ReLU(),
+            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1), ReLU())
         # Pooled features, the statistics a photographer reads off a histogram (per channel: mean,
         # spread and percentiles; luminance percentiles; mean chroma) and the style: the style
         # enters the MLP, so that one network serves every point between the presets. The

@@ -29,7 +29,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from layers import conv, conv_stack, upsample_add  # noqa: E402
+from layers import ReLU, conv, conv_stack, relu_, upsample_add  # noqa: E402
 
 ALIGNMENT = 8
 THUMBNAIL = 64
@@ -92,9 +92,9 @@ class Demosaic(nn.Module):
 
     def forward(self, mosaic: torch.Tensor) -> torch.Tensor:
         x = mosaic.to(self.head.weight.dtype)
-        x1 = self.enc1(F.relu(self.head(x)))
-        x2 = self.enc2(F.relu(self.down1(x1)))
-        x3 = self.bottom(F.relu(self.down2(x2)))
+        x1 = self.enc1(relu_(self.head(x)))
+        x2 = self.enc2(relu_(self.down1(x1)))
+        x3 = self.bottom(relu_(self.down2(x2)))
         y2 = self.dec2(upsample_add(self.up2.weight, self.up2.bias, x3, x2))
         y1 = self.dec1(upsample_add(self.up1.weight, self.up1.bias, y2, x1))
         # The linear demosaic in float32: it carries the image, the network only its correction.
@@ -108,13 +108,13 @@ class ColorEstimator(nn.Module):
     def __init__(self, width: int = 32, hidden: int = 64):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(width, width, 3, stride=2, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(2 * width, 2 * width, 3, stride=2, padding=1), nn.ReLU(inplace=True))
+            nn.Conv2d(3, width, 3, stride=2, padding=1), ReLU(),
+            nn.Conv2d(width, width, 3, stride=2, padding=1), ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), ReLU(),
+            nn.Conv2d(2 * width, 2 * width, 3, stride=2, padding=1), ReLU())
         # Pooled features plus the thumbnail's mean and 98th-percentile-like maximum per channel
         # (grey world and white patch, the classical estimates, given to the network directly).
-        self.mlp = nn.Sequential(nn.Linear(4 * width + 6, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, 33))
+        self.mlp = nn.Sequential(nn.Linear(4 * width + 6, hidden), ReLU(), nn.Linear(hidden, 33))
         nn.init.zeros_(self.mlp[2].weight)
         nn.init.zeros_(self.mlp[2].bias)
         self.register_buffer("base_gains", torch.tensor(DEFAULT_GAINS).log())
@@ -182,8 +182,8 @@ def apply_color(linear: torch.Tensor, gains: torch.Tensor, matrix: torch.Tensor)
 class Unprocessor(nn.Module):
     def __init__(self, width: int = 24):
         super().__init__()
-        self.correct = nn.Sequential(conv(12, width), nn.ReLU(inplace=True), conv(width, width),
-                                     nn.ReLU(inplace=True), conv(width, 12))
+        self.correct = nn.Sequential(conv(12, width), ReLU(), conv(width, width),
+                                     ReLU(), conv(width, 12))
         nn.init.zeros_(self.correct[4].weight)
         nn.init.zeros_(self.correct[4].bias)
 

@@ -34,7 +34,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from layers import conv, conv_stack, relu_, upsample_add  # noqa: E402
+from layers import ReLU, conv, conv_stack, relu_, upsample_add  # noqa: E402
 
 
 def _denoise_net():
@@ -73,7 +73,7 @@ class TaskGains(nn.Module):
     def __init__(self, widths: List[int], hidden: int = 64):
         super().__init__()
         self.widths = widths
-        self.mlp = nn.Sequential(nn.Linear(3, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, sum(widths)))
+        self.mlp = nn.Sequential(nn.Linear(3, hidden), ReLU(), nn.Linear(hidden, sum(widths)))
         nn.init.zeros_(self.mlp[2].weight)
         nn.init.zeros_(self.mlp[2].bias)
 
@@ -107,7 +107,7 @@ class LevelEstimator(nn.Module):
         self.conv1 = conv(12, w1)
         self.down = nn.Conv2d(w1, w2, 2, stride=2)
         self.conv2 = conv(w2, w2)
-        self.levels = nn.Sequential(nn.Linear(4 * (w1 + w2) + 16, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, 3))
+        self.levels = nn.Sequential(nn.Linear(4 * (w1 + w2) + 16, hidden), ReLU(), nn.Linear(hidden, 3))
 
     @staticmethod
     def mean_and_std(f: torch.Tensor, square: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -145,7 +145,7 @@ class LevelEstimator(nn.Module):
         stats = self.statistics(f1, square1) + self.statistics(f2, f2 * f2) + [grid - grid.mean(dim=1, keepdim=True)]
         # Float32 weights too: the library casts the module's to bfloat16.
         first, last = self.levels[0], self.levels[2]
-        hidden = F.relu(F.linear(torch.cat(stats, dim=1), first.weight.float(), first.bias.float()))
+        hidden = relu_(F.linear(torch.cat(stats, dim=1), first.weight.float(), first.bias.float()))
         return torch.sigmoid(F.linear(hidden, last.weight.float(), last.bias.float()))
 
 
@@ -161,7 +161,7 @@ class LevelConditioning(nn.Module):
     def __init__(self, widths: List[int], hidden: int = 64):
         super().__init__()
         self.widths = widths
-        self.mlp = nn.Sequential(nn.Linear(3, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, 2 * sum(widths)))
+        self.mlp = nn.Sequential(nn.Linear(3, hidden), ReLU(), nn.Linear(hidden, 2 * sum(widths)))
         nn.init.zeros_(self.mlp[2].weight)
         nn.init.zeros_(self.mlp[2].bias)
 
