@@ -6,10 +6,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include <opencv2/core.hpp>
-
 #include "guard.h"
 #include "neuralisp/color.h"
+#include "parallel.h"
 
 namespace neuralisp {
 namespace {
@@ -114,10 +113,9 @@ Status apply_color_transform(const ColorTransform& transform, const ImageView& i
     const std::vector<float> table = transform.tone.empty() ? std::vector<float>() : dense_tone_table(transform.tone);
     const auto apply = [&](const auto& kernel) {
       const int pixels_per_row = image.width * kernel.cells;
-      cv::parallel_for_(cv::Range(0, image.height), [&](const cv::Range& rows) {
-        for (int y = rows.start; y < rows.end; ++y)
-          for (int first = 0; first < pixels_per_row; first += kRun)
-            kernel.run(image.row(y), image.channels, first, std::min(kRun, pixels_per_row - first));
+      parallel_parts(image.height, [&](int y) {
+        for (int first = 0; first < pixels_per_row; first += kRun)
+          kernel.run(image.row(y), image.channels, first, std::min(kRun, pixels_per_row - first));
       });
     };
     if (unshuffle == 1)

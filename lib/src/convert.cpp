@@ -7,10 +7,9 @@
 #include <string>
 #include <vector>
 
-#include <opencv2/core.hpp>
-
 #include "guard.h"
 #include "neuralisp/image.h"
+#include "parallel.h"
 
 namespace neuralisp {
 namespace {
@@ -155,20 +154,26 @@ void scatter_row(const float* row, int padded_width, const ImageView& img, int y
   }
 }
 
+// Bands of rows a frame is read or written in, for the cores to share.
+constexpr int kBands = 8;
+
 void rgb_frame_to_image(const FrameView& f, const ImageView& img, int unshuffle) {
   const int padded_width = img.width * unshuffle, padded_height = img.height * unshuffle;
   const RowReader read = row_reader(f.format);
   const YuvCoefficients k(f.colorimetry);
-  std::vector<float> buffer(unshuffle == 1 ? 0 : static_cast<std::size_t>(padded_width) * 3);
-  for (int y = 0; y < padded_height; ++y) {
-    float* row = unshuffle == 1 ? img.row(y) : buffer.data();
-    read(f, k, std::min(y, f.height - 1), row);
-    for (int x = f.width; x < padded_width; ++x) std::copy(row + 3 * (f.width - 1), row + 3 * f.width, row + 3 * x);
-    if (unshuffle == 2)
-      scatter_row<2>(row, padded_width, img, y);
-    else if (unshuffle == 4)
-      scatter_row<4>(row, padded_width, img, y);
-  }
+  const int band_rows = (padded_height + kBands - 1) / kBands;
+  parallel_parts(kBands, [&](int band) {
+    std::vector<float> buffer(unshuffle == 1 ? 0 : static_cast<std::size_t>(padded_width) * 3);
+    for (int y = band * band_rows; y < std::min(padded_height, (band + 1) * band_rows); ++y) {
+      float* row = unshuffle == 1 ? img.row(y) : buffer.data();
+      read(f, k, std::min(y, f.height - 1), row);
+      for (int x = f.width; x < padded_width; ++x) std::copy(row + 3 * (f.width - 1), row + 3 * f.width, row + 3 * x);
+      if (unshuffle == 2)
+        scatter_row<2>(row, padded_width, img, y);
+      else if (unshuffle == 4)
+        scatter_row<4>(row, padded_width, img, y);
+    }
+  });
 }
 
 // --- Writing frames: rows of RGB pixels gathered from an image in either layout. ---
@@ -356,9 +361,6 @@ FrameView frame_rows(const FrameView& f, int y0, int y1) {
   return band;
 }
 
-// Bands a frame is written in, for the cores to share.
-constexpr int kWriteBands = 8;
-
 // The image must cover the frame (in the layout `unshuffle` gives) and may be larger: padding.
 Status check_image(const FrameView& frame, const ImageView& image, int unshuffle) {
   if ((unshuffle != 1 && unshuffle != 2 && unshuffle != 4) || (is_bayer(frame.format) && unshuffle != 1))
@@ -471,22 +473,20 @@ Status image_to_frame(const ImageView& image, const FrameView& frame, int unshuf
     // core). Band heights are multiples of 2 * unshuffle, so that 4:2:0 chroma rows and image
     // cells never straddle two bands.
     const int step = 2 * unshuffle;
-    const int band_rows = std::max(step, (frame.height / kWriteBands + step - 1) / step * step);
+    const int band_rows = std::max(step, (frame.height / kBands + step - 1) / step * step);
     const int bands = (frame.height + band_rows - 1) / band_rows;
-    cv::parallel_for_(cv::Range(0, bands), [&](const cv::Range& range) {
-      for (int b = range.start; b < range.end; ++b) {
-        const int y0 = b * band_rows, y1 = std::min(frame.height, y0 + band_rows);
-        const ImageView part = crop(image, 0, y0 / unshuffle, image.width, image.height - y0 / unshuffle);
-        const FrameView rows = frame_rows(frame, y0, y1);
-        const FrameView alpha_rows = alpha_source ? frame_rows(*alpha_source, y0, y1) : FrameView();
-        const FrameView* alpha = alpha_source ? &alpha_rows : nullptr;
-        if (unshuffle == 1)
-          image_to_rgb_frame<1>(part, rows, alpha);
-        else if (unshuffle == 2)
-          image_to_rgb_frame<2>(part, rows, alpha);
-        else
-          image_to_rgb_frame<4>(part, rows, alpha);
-      }
+    parallel_parts(bands, [&](int b) {
+      const int y0 = b * band_rows, y1 = std::min(frame.height, y0 + band_rows);
+      const ImageView part = crop(image, 0, y0 / unshuffle, image.width, image.height - y0 / unshuffle);
+      const FrameView rows = frame_rows(frame, y0, y1);
+      const FrameView alpha_rows = alpha_source ? frame_rows(*alpha_source, y0, y1) : FrameView();
+      const FrameView* alpha = alpha_source ? &alpha_rows : nullptr;
+      if (unshuffle == 1)
+        image_to_rgb_frame<1>(part, rows, alpha);
+      else if (unshuffle == 2)
+        image_to_rgb_frame<2>(part, rows, alpha);
+      else
+        image_to_rgb_frame<4>(part, rows, alpha);
     });
     return Status::Ok();
   });

@@ -116,7 +116,7 @@ bool Denoiser::can_denoise_over_time() const noexcept { return impl_->can_fuse; 
 Status Denoiser::process(const FrameView& input, const std::vector<FrameView>& outputs) {
   const Status status = check_rgb_frames(input, outputs, 1, "denoiser");
   if (!status.ok()) return status;
-  return guarded("denoising a frame", [&] { return denoise(input, outputs[0]); });
+  return guarded("denoising a frame", [&] { return impl_->model->run_job([&] { return denoise(input, outputs[0]); }); });
 }
 
 Status Denoiser::denoise(const FrameView& input, const FrameView& output) {
@@ -130,9 +130,7 @@ Status Denoiser::denoise(const FrameView& input, const FrameView& output) {
   const bool estimate = d.params.noise_level < 0.0f;
   const Clock::time_point converted = Clock::now();
   if (d.params.temporal) {
-    // On the inference thread as a whole: its two model calls and the fusion between them
-    // (which splits over the cores the network has just used) are handed over once.
-    status = d.model->run_job([&] { return denoise_over_time(estimate); });
+    status = denoise_over_time(estimate);
   } else {
     d.inputs.assign({Value(), Value::of_scalar(estimate ? -1.0f : d.params.noise_level / 255.0f),
                      Value::of_scalar(d.params.strength)});

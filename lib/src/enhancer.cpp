@@ -172,7 +172,7 @@ Status Enhancer::process(const FrameView& input, const std::vector<FrameView>& o
     return Status::Error(ErrorCode::kUnsupported, "the enhancer takes RGB or YUV frames, not Bayer mosaics");
   if (input.width != output.width || input.height != output.height)
     return Status::Error(ErrorCode::kInvalidArgument, "input and output frames differ in size");
-  return guarded("enhancing a frame", [&] { return enhance(input, output); });
+  return guarded("enhancing a frame", [&] { return impl_->model->run_job([&] { return enhance(input, output); }); });
 }
 
 Status Enhancer::enhance(const FrameView& input, const FrameView& output) {

@@ -22,6 +22,7 @@
 #include "guard.h"
 #include "model_metadata.h"
 #include "network_input.h"
+#include "parallel.h"
 #include "neuralisp/model.h"
 #include "tensor_pool.h"
 #include "thread_budget.h"
@@ -113,6 +114,7 @@ class InferenceThread {
 
  private:
   void loop() {
+    mark_inference_thread();
     std::unique_lock<std::mutex> lock(mutex_);
     while (true) {
       wake_.wait(lock, [this] { return stopping_ || job_ != nullptr; });

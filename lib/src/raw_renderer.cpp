@@ -118,7 +118,7 @@ Status RawRenderer::process(const FrameView& input, const std::vector<FrameView>
     return Status::Error(ErrorCode::kUnsupported, "the RAW renderer writes packed RGB frames (RGB, BGRx, ...)");
   if (input.width != output.width || input.height != output.height)
     return Status::Error(ErrorCode::kInvalidArgument, "input and output frames differ in size");
-  return guarded("rendering a RAW frame", [&] { return render(input, output); });
+  return guarded("rendering a RAW frame", [&] { return impl_->model->run_job([&] { return render(input, output); }); });
 }
 
 Status RawRenderer::render(const FrameView& input, const FrameView& output) {

@@ -94,7 +94,8 @@ Status RawSynthesizer::process(const FrameView& input, const std::vector<FrameVi
     return Status::Error(ErrorCode::kUnsupported, "the RAW synthesizer writes Bayer frames");
   if (input.width != output.width || input.height != output.height)
     return Status::Error(ErrorCode::kInvalidArgument, "input and output frames differ in size");
-  return guarded("synthesizing a RAW frame", [&] { return synthesize(input, output); });
+  return guarded("synthesizing a RAW frame",
+                 [&] { return impl_->model->run_job([&] { return synthesize(input, output); }); });
 }
 
 Status RawSynthesizer::synthesize(const FrameView& input, const FrameView& output) {

@@ -7,6 +7,7 @@
 
 #include "guard.h"
 #include "neuralisp/image.h"
+#include "parallel.h"
 
 namespace neuralisp {
 namespace {
@@ -22,26 +23,23 @@ int bin_end(int i, int n, int m) { return static_cast<int>((static_cast<long>(i 
 template <int Channels>
 void average_into_bins(const ImageView& from, const ImageView& to) {
   const int c = Channels > 0 ? Channels : from.channels;
-  cv::parallel_for_(cv::Range(0, to.height), [&](const cv::Range& rows) {
+  parallel_parts(to.height, [&](int ty) {
     std::vector<double> sums(static_cast<std::size_t>(c) * to.width);
-    for (int ty = rows.start; ty < rows.end; ++ty) {
-      std::fill(sums.begin(), sums.end(), 0.0);
-      const int y0 = bin_begin(ty, from.height, to.height), y1 = bin_end(ty, from.height, to.height);
-      for (int y = y0; y < y1; ++y) {
-        const float* row = from.row(y);
-        for (int tx = 0; tx < to.width; ++tx) {
-          float bin[Channels > 0 ? Channels : CV_CN_MAX] = {};
-          for (int x = bin_begin(tx, from.width, to.width), x1 = bin_end(tx, from.width, to.width); x < x1; ++x)
-            for (int k = 0; k < c; ++k) bin[k] += row[c * x + k];
-          for (int k = 0; k < c; ++k) sums[c * tx + k] += bin[k];
-        }
-      }
-      float* out = to.row(ty);
+    const int y0 = bin_begin(ty, from.height, to.height), y1 = bin_end(ty, from.height, to.height);
+    for (int y = y0; y < y1; ++y) {
+      const float* row = from.row(y);
       for (int tx = 0; tx < to.width; ++tx) {
-        const double area =
-            static_cast<double>(y1 - y0) * (bin_end(tx, from.width, to.width) - bin_begin(tx, from.width, to.width));
-        for (int k = 0; k < c; ++k) out[c * tx + k] = static_cast<float>(sums[c * tx + k] / area);
+        float bin[Channels > 0 ? Channels : CV_CN_MAX] = {};
+        for (int x = bin_begin(tx, from.width, to.width), x1 = bin_end(tx, from.width, to.width); x < x1; ++x)
+          for (int k = 0; k < c; ++k) bin[k] += row[c * x + k];
+        for (int k = 0; k < c; ++k) sums[c * tx + k] += bin[k];
       }
+    }
+    float* out = to.row(ty);
+    for (int tx = 0; tx < to.width; ++tx) {
+      const double area =
+          static_cast<double>(y1 - y0) * (bin_end(tx, from.width, to.width) - bin_begin(tx, from.width, to.width));
+      for (int k = 0; k < c; ++k) out[c * tx + k] = static_cast<float>(sums[c * tx + k] / area);
     }
   });
 }

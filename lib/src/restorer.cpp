@@ -187,7 +187,7 @@ const ModelInfo* Restorer::model_info() const noexcept { return &impl_->model->i
 Status Restorer::process(const FrameView& input, const std::vector<FrameView>& outputs) {
   const Status status = check_rgb_frames(input, outputs, impl_->tasks.size(), "restorer");
   if (!status.ok()) return status;
-  return guarded("restoring a frame", [&] { return restore(input, outputs); });
+  return guarded("restoring a frame", [&] { return impl_->model->run_job([&] { return restore(input, outputs); }); });
 }
 
 void Restorer::update_estimate(const std::vector<float>& levels) {
@@ -238,21 +238,17 @@ Status Restorer::restore(const FrameView& input, const std::vector<FrameView>& o
     heads_ms += ms_between(t1, Clock::now());
     return Status::Ok();
   };
-  // On the inference thread as a whole: the frame's model calls (estimate, trunk, heads) are
-  // handed over once.
-  status = r.model->run_job([&]() -> Status {
-    // The levels before tiling, so that every tile's trunk is told the same ones.
-    if (r.can_estimate && (!r.has_estimate || ++r.frames_since_estimate >= kEstimateEvery)) {
-      r.frames_since_estimate = 0;
-      const Status s = r.model->run(
-          "estimate", {Value::of_image(estimate_window(r.input.view(), info.unshuffle, info.alignment))}, r.measured);
-      if (!s.ok()) return s;
-      update_estimate(r.measured[0].values);
-      estimate_ms = ms_between(converted, Clock::now());
-    }
-    return r.tiler.run(r.input.view(), {info.unshuffle, info.alignment, info.overlap, r.runtime.tile_size}, run_tile,
+  // The levels before tiling, so that every tile's trunk is told the same ones.
+  if (r.can_estimate && (!r.has_estimate || ++r.frames_since_estimate >= kEstimateEvery)) {
+    r.frames_since_estimate = 0;
+    status = r.model->run("estimate", {Value::of_image(estimate_window(r.input.view(), info.unshuffle, info.alignment))},
+                          r.measured);
+    if (!status.ok()) return status;
+    update_estimate(r.measured[0].values);
+    estimate_ms = ms_between(converted, Clock::now());
+  }
+  status = r.tiler.run(r.input.view(), {info.unshuffle, info.alignment, info.overlap, r.runtime.tile_size}, run_tile,
                        &r.images);
-  });
   if (!status.ok()) return status;
   const Clock::time_point inferred = Clock::now();
   for (std::size_t i = 0; i < outputs.size(); ++i) {

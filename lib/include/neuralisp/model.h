@@ -133,10 +133,11 @@ class Model {
   Status run(const std::string& method, const std::vector<Value>& inputs, std::vector<Value>& outputs);
   // 0 = one per core (see ModelOptions::threads); from the next run on.
   void set_threads(int threads);
-  // Runs `job` where the model's methods run: work of the caller's between two methods that
-  // splits itself over LibTorch's thread team there uses the threads the methods use instead of
-  // starting a team of its own that would compete with theirs, and the methods `job` runs are
-  // called there directly, without handing each over to that thread and back. Exceptions from
+  // Runs `job` where the model's methods run: work of the caller's around or between methods
+  // that splits itself over LibTorch's thread team there (frame conversion, per-pixel work)
+  // uses the threads the methods use instead of a pool of its own that would compete with
+  // theirs, and the methods `job` runs are called there directly, without handing each over to
+  // that thread and back. The library's processors run each frame as one job. Exceptions from
   // `job` come back as an error status.
   Status run_job(const std::function<Status()>& job);
 
