@@ -13,6 +13,27 @@ import torch
 HELD_OUT_PHOTOS = {"LadyBird.jpg"}
 LONG_SIDE = 1280
 
+# The photographs among Debian's wallpaper packages (the rest are drawings and renders, which
+# teach nothing about cameras), chosen by eye: `apt-get install mate-backgrounds
+# lomiri-wallpapers-16.04 plasma-workspace-wallpapers python3-skimage`. Training scripts take
+# them by default (`--photos`).
+_PLASMA = "/usr/share/wallpapers/{}/contents/images/*x1440.jpg"
+_SKIMAGE = "/usr/lib/python3/dist-packages/skimage/data/{}"
+DEBIAN_PHOTOS = (
+    ["/usr/share/backgrounds/mate/nature/*.jpg"]
+    + ["/usr/share/backgrounds/" + name + ".jpg" for name in (
+        "Bridge_by_Sander_Klootwijk", "Dragonfly_by_Bolly", "Picture_0B_by_freespace",
+        "Picture_1A_by_freespace", "Wine_by_Jakkub_Mede", "aitzgorri_by_Aitzol_Berasategi",
+        "analogpattern_by_Peter_Nerlich", "free_by_Peter_Nerlich", "friends_by_Aitzol_Berasategi",
+        "greentock_by_Peter_Nerlich", "life_by_Aitzol_Berasategi", "picosdeeuropa_by_Aitzol_Berasategi",
+        "seeding_by_Clements_Engelhardt", "sunset_by_Aitzol_Berasategi")]
+    + [_PLASMA.format(name) for name in (
+        "BytheWater", "ColdRipple", "EveningGlow", "FallenLeaf", "Grey", "Kite", "OneStandsOut", "Path",
+        "summer_1am")]
+    + ["/usr/share/wallpapers/ColorfulCups/contents/images/2560x1600.jpg"]
+    + [_SKIMAGE.format(name) for name in ("astronaut.png", "chelsea.png", "coffee.png", "motorcycle_left.png",
+                                          "rocket.jpg")])
+
 
 def load_images(folder):
     paths = sorted(glob.glob(os.path.join(folder, "*.png")) + glob.glob(os.path.join(folder, "*.tif")))

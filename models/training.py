@@ -6,6 +6,10 @@ import math
 import os
 import time
 
+import torch
+
+from photos import DEBIAN_PHOTOS
+
 
 def add_common_arguments(parser, models, crop, lr):
     parser.add_argument("--model", choices=sorted(models), required=True)
@@ -18,8 +22,8 @@ def add_common_arguments(parser, models, crop, lr):
     parser.add_argument("--lr", type=float, default=lr)
     parser.add_argument("--eval-minutes", type=float, default=10)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--photos", nargs="*", default=[],
-                        help="glob patterns of more clean photos (e.g. from mate-backgrounds) to train on")
+    parser.add_argument("--photos", nargs="*", default=DEBIAN_PHOTOS,
+                        help="glob patterns of more clean photos to train on (default: photos.DEBIAN_PHOTOS)")
     parser.add_argument("--init", help="checkpoint to start from when --out has none")
     parser.add_argument("--new-schedule", action="store_true",
                         help="with --init: keep weights and optimiser, restart the time budget")
@@ -38,7 +42,6 @@ class Run:
     rate over the budget, and saves a checkpoint and an export at every evaluation."""
 
     def __init__(self, args, model, optimizer, config, export):
-        import torch  # noqa: F401  (imported here so that the module loads without torch for --help)
 
         self.args, self.model, self.optimizer, self.config, self.export = args, model, optimizer, config, export
         os.makedirs(args.out, exist_ok=True)
@@ -95,8 +98,6 @@ class Run:
     def checkpoint(self, record):
         """Logs `record` (with step, minutes and learning rate), saves the checkpoint and the
         export; True when the budget is spent."""
-        import torch
-
         elapsed = self.elapsed()
         self.state["elapsed"] = elapsed
         record = dict(step=self.state["step"], minutes=round(elapsed / 60, 1), lr=self.lr, **record)
