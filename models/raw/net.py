@@ -203,7 +203,7 @@ class Unprocessor(nn.Module):
 
 
 CONFIGS = {
-    "fast": dict(widths=(24, 48, 96), depths=(1, 2, 2)),
+    "fast": dict(widths=(32, 48, 96), depths=(2, 2, 2)),
 }
 
 

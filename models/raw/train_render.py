@@ -6,7 +6,7 @@ and exposure: models/denoise/synth.py's unprocessing), turns clean sRGB crops in
 RGB, samples the RGGB mosaic, adds shot and read noise at a random level (none for a quarter of
 the samples), and quantises to 8, 10 or 12 bits.
 - The demosaic stage learns the clean linear camera RGB from the noisy mosaic (L1 on a gamma
-  scale, so that shadows count). A quarter of its samples are sRGB mosaics with the sRGB image as
+  scale, so that shadows count). 40% of its samples are sRGB mosaics with the sRGB image as
   the target: `rendering=demosaic` on mosaics that were never linear (and the classic demosaicking
   benchmark) uses the same network.
 - The colour stage sees whole photos shrunk to frame-like thumbnails (a frame's white balance is a
@@ -41,7 +41,7 @@ import training  # noqa: E402
 from photos import load_images, load_photos, random_batch  # noqa: E402
 
 NOISE_FREE_SHARE = 0.25
-SRGB_MOSAIC_SHARE = 0.25
+SRGB_MOSAIC_SHARE = 0.4
 
 
 def sample_cameras(n, gen):
