@@ -42,7 +42,6 @@ class Run:
     rate over the budget, and saves a checkpoint and an export at every evaluation."""
 
     def __init__(self, args, model, optimizer, config, export):
-
         self.args, self.model, self.optimizer, self.config, self.export = args, model, optimizer, config, export
         os.makedirs(args.out, exist_ok=True)
         self.checkpoint_path = os.path.join(args.out, "checkpoint.pt")

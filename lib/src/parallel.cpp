@@ -14,7 +14,7 @@ thread_local bool on_inference_thread = false;
 
 void mark_inference_thread() { on_inference_thread = true; }
 
-int team_size() { return at::get_num_threads(); }
+int team_size() { return on_inference_thread ? at::get_num_threads() : cv::getNumThreads(); }
 
 void parallel_parts(int parts, const std::function<void(int part)>& body) {
   if (on_inference_thread) {
