@@ -304,51 +304,57 @@ void bayer_to_image(const FrameView& f, const ImageView& img) {
   const BayerSites s = bayer_sites(f.bayer);
   const bool wide = f.format == PixelFormat::kBayer16;
   const float scale = 1.0f / static_cast<float>((1 << (wide ? f.bayer_bits : 8)) - 1);
-  for (int cy = 0; cy < img.height; ++cy) {
-    float* dst = img.row(cy);
-    for (int cx = 0; cx < img.width; ++cx) {
-      for (int c = 0; c < 4; ++c) {
-        const int x = existing(2 * cx + s.x[c], f.width);
-        const int y = existing(2 * cy + s.y[c], f.height);
-        const std::uint8_t* row = f.planes[0] + y * f.strides[0];
-        float v;
-        if (wide) {
-          std::uint16_t raw;
-          std::memcpy(&raw, row + 2 * x, 2);
-          v = raw;
-        } else {
-          v = row[x];
+  const int band_rows = (img.height + kBands - 1) / kBands;
+  parallel_parts(kBands, [&](int band) {
+    for (int cy = band * band_rows; cy < std::min(img.height, (band + 1) * band_rows); ++cy) {
+      float* dst = img.row(cy);
+      for (int cx = 0; cx < img.width; ++cx) {
+        for (int c = 0; c < 4; ++c) {
+          const int x = existing(2 * cx + s.x[c], f.width);
+          const int y = existing(2 * cy + s.y[c], f.height);
+          const std::uint8_t* row = f.planes[0] + y * f.strides[0];
+          float v;
+          if (wide) {
+            std::uint16_t raw;
+            std::memcpy(&raw, row + 2 * x, 2);
+            v = raw;
+          } else {
+            v = row[x];
+          }
+          dst[4 * cx + c] = v * scale;
         }
-        dst[4 * cx + c] = v * scale;
       }
     }
-  }
+  });
 }
 
 void image_to_bayer(const ImageView& img, const FrameView& f) {
   const BayerSites s = bayer_sites(f.bayer);
   const bool wide = f.format == PixelFormat::kBayer16;
   const float maximum = static_cast<float>((1 << (wide ? f.bayer_bits : 8)) - 1);
-  for (int cy = 0; cy < img.height; ++cy) {
-    const float* src = img.row(cy);
-    for (int c = 0; c < 4; ++c) {
-      const int y = 2 * cy + s.y[c];
-      if (y >= f.height) continue;
-      std::uint8_t* row = f.planes[0] + y * f.strides[0];
-      for (int cx = 0; cx < img.width; ++cx) {
-        const int x = 2 * cx + s.x[c];
-        if (x >= f.width) continue;
-        float v = src[4 * cx + c] * maximum + 0.5f;
-        v = v >= 0.0f ? (v < maximum ? v : maximum) : 0.0f;  // NaN -> 0
-        if (wide) {
-          const std::uint16_t raw = static_cast<std::uint16_t>(v);
-          std::memcpy(row + 2 * x, &raw, 2);
-        } else {
-          row[x] = static_cast<std::uint8_t>(v);
+  const int band_rows = (img.height + kBands - 1) / kBands;
+  parallel_parts(kBands, [&](int band) {
+    for (int cy = band * band_rows; cy < std::min(img.height, (band + 1) * band_rows); ++cy) {
+      const float* src = img.row(cy);
+      for (int c = 0; c < 4; ++c) {
+        const int y = 2 * cy + s.y[c];
+        if (y >= f.height) continue;
+        std::uint8_t* row = f.planes[0] + y * f.strides[0];
+        for (int cx = 0; cx < img.width; ++cx) {
+          const int x = 2 * cx + s.x[c];
+          if (x >= f.width) continue;
+          float v = src[4 * cx + c] * maximum + 0.5f;
+          v = v >= 0.0f ? (v < maximum ? v : maximum) : 0.0f;  // NaN -> 0
+          if (wide) {
+            const std::uint16_t raw = static_cast<std::uint16_t>(v);
+            std::memcpy(row + 2 * x, &raw, 2);
+          } else {
+            row[x] = static_cast<std::uint8_t>(v);
+          }
         }
       }
     }
-  }
+  });
 }
 
 // Rows [y0, y1) of an RGB or YUV frame as a frame of their own; y0 even, so that 4:2:0 chroma rows
