@@ -82,6 +82,16 @@ def apply_style(clean: torch.Tensor, coefficients: torch.Tensor) -> torch.Tensor
     return x.clamp(0, 1)
 
 
+def rekey(clean: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Well-rendered photos vary in key, and bright ones clip their highlights: half of the clean
+    photos re-exposed by -0.5..+1 EV in linear light and clipped, as more targets a correction
+    may aim at: about 0.25 dB on the benchmark (models/enhance/README.md, run 11 against run 8)."""
+    b = clean.shape[0]
+    ev = -0.5 + 1.5 * torch.rand(b, generator=gen)
+    ev = torch.where(torch.rand(b, generator=gen) < 0.5, ev, torch.zeros_like(ev))
+    return linear_to_srgb(srgb_to_linear(clean) * torch.pow(2.0, ev).view(-1, 1, 1, 1))
+
+
 def misrender(clean: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     """The clean photo as a poor camera renders it: exposure +-2 EV and a white balance off in
     linear light (clipped like a sensor), then a flat or harsh tone and faded colour."""

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Trains the ispenhance network on synthesised pairs (style.py): a clean photo mis-rendered at
-random is the input, the same photo moved by a style's image-adaptive transforms the target, and
-the network, told the style's coefficients, predicts the ISP parameters that turn the one into
-the other. Only its 64x64 view of the input reaches the network; the loss is on the crop with
-the parameters applied, as the library applies them.
+random is the input (for a share, the photo itself), the same photo moved by a style's
+image-adaptive transforms the target, and the network, told the style's coefficients, predicts
+the ISP parameters that turn the one into the other. Only its 64x64 view of the input reaches
+the network; the loss is on the crop with the parameters applied, as the library applies them.
 
 Styles drawn per sample: the presets (half of the time, `natural` among them, which is the plain
 auto correction), else random coefficients, each zero with probability 0.4, so that the network
@@ -100,6 +100,8 @@ def main():
     parser = argparse.ArgumentParser()
     training.add_common_arguments(parser, net.CONFIGS, crop=128, lr=1e-3)
     parser.add_argument("--weight-decay", type=float, default=1e-3, help="AdamW's: the photos are few")
+    parser.add_argument("--clean-input-share", type=float, default=0.1,
+                        help="share of inputs that are the clean photo itself, not a mis-rendering")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -119,7 +121,12 @@ def main():
         run.begin_step()
         clean = random_crops(train_images, args.batch, args.crop, rng)
         coefficients = sample_coefficients(args.batch, gen)
+        clean = style.rekey(clean, gen)
         degraded = style.misrender(clean, gen)
+        # A share of the inputs are the clean photo itself: most frames a camera gives are rendered
+        # well enough, and the natural style must leave those alone (runs 15-17 of the card).
+        unchanged = torch.rand(args.batch, 1, 1, 1, generator=gen) < args.clean_input_share
+        degraded = torch.where(unchanged, clean, degraded)
         target = style.apply_style(clean, coefficients)
         loss = F.l1_loss(model(degraded, coefficients).clamp(0, 1), target)
         optimizer.zero_grad(set_to_none=True)
