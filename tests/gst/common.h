@@ -59,6 +59,23 @@ make_test_frame (const GstVideoInfo * info, unsigned seed, float sigma = 12.0f)
   return out;
 }
 
+/* A new frame of `info` (an RGB format) whose pixel (x, y) `fill` writes: fill (x, y, rgb). */
+template < typename Fill > static inline GstBuffer *
+make_rgb_frame (const GstVideoInfo * info, Fill fill)
+{
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (info), NULL);
+  GstVideoFrame frame;
+  gst_video_frame_map (&frame, info, buffer, GST_MAP_WRITE);
+  for (int y = 0; y < GST_VIDEO_INFO_HEIGHT (info); y++) {
+    guint8 *row = static_cast < guint8 * >(GST_VIDEO_FRAME_PLANE_DATA (&frame, 0)) +
+        y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
+    for (int x = 0; x < GST_VIDEO_INFO_WIDTH (info); x++)
+      fill (x, y, row + 3 * x);
+  }
+  gst_video_frame_unmap (&frame);
+  return buffer;
+}
+
 /* A harness around `description` (an element name or a gst-launch chain) negotiated to raw
  * video of this format and size at 30 fps; fills `info` to match. */
 static inline GstHarness *

@@ -478,18 +478,11 @@ make_flat_noisy_frame (const GstVideoInfo * info, unsigned seed, float sigma, fl
         }
     field.swap (blurred);
   }
-  GstBuffer *buffer = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (info), NULL);
-  GstVideoFrame frame;
-  gst_video_frame_map (&frame, info, buffer, GST_MAP_WRITE);
-  for (int y = 0; y < h; y++) {
-    guint8 *row = static_cast < guint8 * >(GST_VIDEO_FRAME_PLANE_DATA (&frame, 0)) +
-        y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
-    for (int i = 0; i < 3 * w; i++)
-      row[i] = static_cast < guint8 > (std::clamp (std::round (120.0f + field[static_cast < size_t > (y) * 3 * w + i]),
+  return make_rgb_frame (info, [&](int x, int y, guint8 * rgb) {
+    for (int c = 0; c < 3; c++)
+      rgb[c] = static_cast < guint8 > (std::clamp (std::round (120.0f + field[3 * (static_cast < size_t > (y) * w + x) + c]),
               0.0f, 255.0f));
-  }
-  gst_video_frame_unmap (&frame);
-  return buffer;
+  });
 }
 
 /* Energy of the 2x2-periodic (Nyquist) patterns: per 16x16 block and colour, the squared

@@ -468,29 +468,20 @@ static GstBuffer *
 clean_scene (const GstVideoInfo * info)
 {
   const int w = GST_VIDEO_INFO_WIDTH (info), h = GST_VIDEO_INFO_HEIGHT (info);
-  GstBuffer *buffer = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (info), NULL);
-  GstVideoFrame frame;
-  gst_video_frame_map (&frame, info, buffer, GST_MAP_WRITE);
-  for (int y = 0; y < h; y++) {
-    guint8 *row = static_cast < guint8 * >(GST_VIDEO_FRAME_PLANE_DATA (&frame, 0)) +
-        y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
-    for (int x = 0; x < w; x++) {
-      const double dx = x - 0.3 * w, dy = y - 0.5 * h;
-      const bool disc = dx * dx + dy * dy < 0.06 * w * w;
-      const bool stripes = x > 0.6 * w && (x / 3) % 2 == 0 && y < 0.5 * h;
-      const double base[3] = { 60.0 + 120.0 * x / w, 90.0 + 80.0 * y / h, 150.0 - 60.0 * x / w };
-      for (int c = 0; c < 3; c++) {
-        double v = base[c];
-        if (disc)
-          v = 210.0 - 40.0 * c;
-        if (stripes)
-          v = 40.0 + 30.0 * c;
-        row[3 * x + c] = static_cast < guint8 > (std::clamp (v, 0.0, 255.0));
-      }
+  return make_rgb_frame (info, [&](int x, int y, guint8 * rgb) {
+    const double dx = x - 0.3 * w, dy = y - 0.5 * h;
+    const bool disc = dx * dx + dy * dy < 0.06 * w * w;
+    const bool stripes = x > 0.6 * w && (x / 3) % 2 == 0 && y < 0.5 * h;
+    const double base[3] = { 60.0 + 120.0 * x / w, 90.0 + 80.0 * y / h, 150.0 - 60.0 * x / w };
+    for (int c = 0; c < 3; c++) {
+      double v = base[c];
+      if (disc)
+        v = 210.0 - 40.0 * c;
+      if (stripes)
+        v = 40.0 + 30.0 * c;
+      rgb[c] = static_cast < guint8 > (std::clamp (v, 0.0, 255.0));
     }
-  }
-  gst_video_frame_unmap (&frame);
-  return buffer;
+  });
 }
 
 /* JPEG's residual blocking in a frame: how much larger the luma steps across the 8x8 block

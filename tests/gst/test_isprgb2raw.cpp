@@ -18,18 +18,10 @@ make_patches (GstVideoInfo * info)
   gst_video_info_set_format (info, GST_VIDEO_FORMAT_RGB, 96, 32);
   info->fps_n = 30;
   info->fps_d = 1;
-  GstBuffer *buffer = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (info), NULL);
-  GstVideoFrame frame;
-  gst_video_frame_map (&frame, info, buffer, GST_MAP_WRITE);
-  for (int y = 0; y < 32; y++)
-    for (int x = 0; x < 96; x++) {
-      guint8 *p = static_cast < guint8 * >(GST_VIDEO_FRAME_PLANE_DATA (&frame, 0)) +
-          y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0) + 3 * x;
-      for (int c = 0; c < 3; c++)
-        p[c] = c == x / 32 ? 255 : 0;
-    }
-  gst_video_frame_unmap (&frame);
-  return buffer;
+  return make_rgb_frame (info, [](int x, int, guint8 * rgb) {
+    for (int c = 0; c < 3; c++)
+      rgb[c] = c == x / 32 ? 255 : 0;
+  });
 }
 
 /* Each patch's colour lands on the photosites the pattern gives it, at every depth. */
