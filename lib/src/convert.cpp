@@ -157,14 +157,20 @@ void scatter_row(const float* row, int padded_width, const ImageView& img, int y
 // Bands of rows a frame is read or written in, for the cores to share.
 constexpr int kBands = 8;
 
+// Runs body(first, end) for each of kBands bands of the rows 0 .. rows - 1, on the cores.
+template <typename Body>
+void for_row_bands(int rows, const Body& body) {
+  const int band_rows = (rows + kBands - 1) / kBands;
+  parallel_parts(kBands, [&](int band) { body(band * band_rows, std::min(rows, (band + 1) * band_rows)); });
+}
+
 void rgb_frame_to_image(const FrameView& f, const ImageView& img, int unshuffle) {
   const int padded_width = img.width * unshuffle, padded_height = img.height * unshuffle;
   const RowReader read = row_reader(f.format);
   const YuvCoefficients k(f.colorimetry);
-  const int band_rows = (padded_height + kBands - 1) / kBands;
-  parallel_parts(kBands, [&](int band) {
+  for_row_bands(padded_height, [&](int first, int end) {
     std::vector<float> buffer(unshuffle == 1 ? 0 : static_cast<std::size_t>(padded_width) * 3);
-    for (int y = band * band_rows; y < std::min(padded_height, (band + 1) * band_rows); ++y) {
+    for (int y = first; y < end; ++y) {
       float* row = unshuffle == 1 ? img.row(y) : buffer.data();
       read(f, k, std::min(y, f.height - 1), row);
       for (int x = f.width; x < padded_width; ++x) std::copy(row + 3 * (f.width - 1), row + 3 * f.width, row + 3 * x);
@@ -304,9 +310,8 @@ void bayer_to_image(const FrameView& f, const ImageView& img) {
   const BayerSites s = bayer_sites(f.bayer);
   const bool wide = f.format == PixelFormat::kBayer16;
   const float scale = 1.0f / static_cast<float>((1 << (wide ? f.bayer_bits : 8)) - 1);
-  const int band_rows = (img.height + kBands - 1) / kBands;
-  parallel_parts(kBands, [&](int band) {
-    for (int cy = band * band_rows; cy < std::min(img.height, (band + 1) * band_rows); ++cy) {
+  for_row_bands(img.height, [&](int first, int end) {
+    for (int cy = first; cy < end; ++cy) {
       float* dst = img.row(cy);
       for (int cx = 0; cx < img.width; ++cx) {
         for (int c = 0; c < 4; ++c) {
@@ -332,9 +337,8 @@ void image_to_bayer(const ImageView& img, const FrameView& f) {
   const BayerSites s = bayer_sites(f.bayer);
   const bool wide = f.format == PixelFormat::kBayer16;
   const float maximum = static_cast<float>((1 << (wide ? f.bayer_bits : 8)) - 1);
-  const int band_rows = (img.height + kBands - 1) / kBands;
-  parallel_parts(kBands, [&](int band) {
-    for (int cy = band * band_rows; cy < std::min(img.height, (band + 1) * band_rows); ++cy) {
+  for_row_bands(img.height, [&](int first, int end) {
+    for (int cy = first; cy < end; ++cy) {
       const float* src = img.row(cy);
       for (int c = 0; c < 4; ++c) {
         const int y = 2 * cy + s.y[c];

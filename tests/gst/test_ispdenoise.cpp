@@ -469,10 +469,10 @@ make_flat_noisy_frame (const GstVideoInfo * info, unsigned seed, float sigma, fl
     return f[3 * (static_cast < size_t > (std::clamp (y, 0, h - 1)) * w + std::clamp (x, 0, w - 1)) + c];
   };
   for (int pass = 0; pass < 2; pass++) {
+    const int dx = pass == 0, dy = pass == 1;
     for (int y = 0; y < h; y++)
       for (int x = 0; x < w; x++)
         for (int c = 0; c < 3; c++) {
-          const int dx = pass == 0, dy = pass == 1;
           blurred[3 * (static_cast < size_t > (y) * w + x) + c] = tap * at (field, x - dx, y - dy, c) +
               (1.0f - 2.0f * tap) * at (field, x, y, c) + tap * at (field, x + dx, y + dy, c);
         }
