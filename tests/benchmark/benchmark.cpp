@@ -736,7 +736,7 @@ int quality(const std::string& model, const std::string& datasets) {
   for (int k = 0; k < 2; ++k) {
     auto denoiser = make_denoiser(model, precisions[k]);
     std::printf(" precision=%s\n", precision_nick(precisions[k]));
-    for (double sigma : {15.0, 25.0, 50.0}) {
+    for (double sigma : {5.0, 15.0, 25.0, 50.0}) {
       double noisy_sum = 0, blind_sum = 0, given_sum = 0, est_sum = 0;
       std::vector<cv::Mat> noisy_set;
       for (size_t i = 0; i < mcmaster.size(); ++i) {
@@ -790,6 +790,183 @@ int quality(const std::string& model, const std::string& datasets) {
   std::printf("  bf16 - fp32:");
   for (const auto& [label, db] : figures[0]) std::printf(" %s %+.3f dB;", label.c_str(), db - figures[1][label]);
   std::printf("\n");
+  return 0;
+}
+
+// No-reference noise in a block: per YCbCr channel, the RMS of what the best-fitting plane
+// (a + b x + c y) leaves. On a flat block that is the noise, whatever its spatial correlation.
+struct BlockNoise {
+  double luma = 0.0, chroma = 0.0;  // chroma: the RMS of Cb and Cr together
+};
+
+BlockNoise block_noise(const cv::Mat& ycc, const cv::Rect& block) {
+  double residual[3] = {0.0, 0.0, 0.0};
+  const double cx = (block.width - 1) / 2.0, cy = (block.height - 1) / 2.0;
+  double xx = 0.0, yy = 0.0;
+  for (int y = 0; y < block.height; ++y)
+    for (int x = 0; x < block.width; ++x) {
+      xx += (x - cx) * (x - cx);
+      yy += (y - cy) * (y - cy);
+    }
+  const double n = static_cast<double>(block.area());
+  for (int c = 0; c < 3; ++c) {
+    double sum = 0.0, sum_x = 0.0, sum_y = 0.0;
+    for (int y = 0; y < block.height; ++y)
+      for (int x = 0; x < block.width; ++x) {
+        const double v = ycc.at<cv::Vec3f>(block.y + y, block.x + x)[c];
+        sum += v;
+        sum_x += v * (x - cx);
+        sum_y += v * (y - cy);
+      }
+    const double a = sum / n, b = sum_x / xx, slope_y = sum_y / yy;
+    for (int y = 0; y < block.height; ++y)
+      for (int x = 0; x < block.width; ++x) {
+        const double e = ycc.at<cv::Vec3f>(block.y + y, block.x + x)[c] - a - b * (x - cx) - slope_y * (y - cy);
+        residual[c] += e * e / n;
+      }
+  }
+  return {std::sqrt(residual[0]), std::sqrt(0.5 * (residual[1] + residual[2]))};
+}
+
+cv::Mat ycc_of(const cv::Mat& rgb8) {
+  cv::Mat f, ycc;
+  rgb8.convertTo(f, CV_32FC3);
+  cv::cvtColor(f, ycc, cv::COLOR_RGB2YCrCb);
+  return ycc;
+}
+
+// Blocks of a noisy photo ranked by structure: the plane-fit residual of its luminance blurred
+// enough (Gaussian sigma 2) that the noise no longer counts. Returns the flattest and the most
+// textured `count` blocks, leaving out blocks near black or white.
+void rank_blocks(const cv::Mat& noisy_rgb, int side, int count, std::vector<cv::Rect>* flattest,
+                 std::vector<cv::Rect>* textured) {
+  cv::Mat smooth;
+  cv::GaussianBlur(noisy_rgb, smooth, cv::Size(0, 0), 2.0);
+  const cv::Mat ycc = ycc_of(smooth);
+  std::vector<std::pair<double, cv::Rect>> blocks;
+  for (int y = side; y + 2 * side <= noisy_rgb.rows; y += side)  // away from the borders
+    for (int x = side; x + 2 * side <= noisy_rgb.cols; x += side) {
+      const cv::Rect r(x, y, side, side);
+      // Clipped blocks hide their noise: not flat in the sense that counts.
+      const cv::Scalar mean = cv::mean(noisy_rgb(r));
+      if (std::min({mean[0], mean[1], mean[2]}) < 10.0 || std::max({mean[0], mean[1], mean[2]}) > 245.0) continue;
+      blocks.push_back({block_noise(ycc, r).luma, r});
+    }
+  std::sort(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (int i = 0; i < count; ++i) {
+    flattest->push_back(blocks[i].second);
+    textured->push_back(blocks[blocks.size() - 1 - i].second);
+  }
+}
+
+// Real camera noise with no reference (DND's noisy patches): the element's default setting
+// against a bilateral filter tuned on SIDD's real phone noise (d=9, sigmaColor=100,
+// sigmaSpace=8, the best on those pairs). Per photo, the noise left in its 8 flattest 16x16
+// blocks (luma and chroma) and the detail kept in its 8 most textured ones; crops as
+// OUTDIR/real-noise-crops.png and the flat-block noise as OUTDIR/real-noise-flat-blocks.png.
+int real_noise(const std::string& model, const std::string& datasets, const std::string& outdir) {
+  const std::vector<std::string> paths = list_images(datasets + "/real-noise/dnd-noisy-only");
+  const std::vector<cv::Mat> photos = read_rgb(paths);
+  if (photos.empty()) {
+    std::fprintf(stderr, "no photos in %s/real-noise/dnd-noisy-only\n", datasets.c_str());
+    return 1;
+  }
+  std::printf("== real noise without reference, model=%s, default settings (blind, strength 1), %zu DND patches\n",
+              model.c_str(), photos.size());
+  auto denoiser = make_denoiser(model, neuralisp::Precision::kAuto);
+  const neuralisp::DenoiseParams defaults{-1.0f, 1.0f, false};
+  struct PerPhoto {
+    BlockNoise flat[3];     // input, ispdenoise, bilateral
+    double detail[3] = {};  // luma residual in the textured blocks
+    float level = 0.0f;
+  };
+  std::vector<PerPhoto> rows(photos.size());
+  std::vector<cv::Mat> outputs(photos.size()), bilaterals(photos.size());
+  for (std::size_t i = 0; i < photos.size(); ++i) {
+    outputs[i] = denoise(*denoiser, photos[i], defaults, &rows[i].level);
+    cv::bilateralFilter(photos[i], bilaterals[i], 9, 100.0, 8.0);
+    std::vector<cv::Rect> flattest, textured;
+    rank_blocks(photos[i], 16, 8, &flattest, &textured);
+    const cv::Mat images[3] = {ycc_of(photos[i]), ycc_of(outputs[i]), ycc_of(bilaterals[i])};
+    for (int k = 0; k < 3; ++k) {
+      for (const cv::Rect& r : flattest) {
+        const BlockNoise b = block_noise(images[k], r);
+        rows[i].flat[k].luma += b.luma / flattest.size();
+        rows[i].flat[k].chroma += b.chroma / flattest.size();
+      }
+      for (const cv::Rect& r : textured) rows[i].detail[k] += block_noise(images[k], r).luma / textured.size();
+    }
+  }
+  const char* names[3] = {"noisy input", "ispdenoise (defaults)", "bilateral (SIDD-tuned)"};
+  std::printf("  noise left in the flattest blocks (RMS, 0-255) and detail kept in the most textured (luma RMS, share of "
+              "the input's), means over the patches:\n");
+  for (int k = 0; k < 3; ++k) {
+    double luma = 0.0, chroma = 0.0, detail = 0.0;
+    for (const PerPhoto& r : rows) {
+      luma += r.flat[k].luma / rows.size();
+      chroma += r.flat[k].chroma / rows.size();
+      detail += r.detail[k] / r.detail[0] / rows.size();
+    }
+    std::printf("    %-24s flat luma %5.2f  chroma %5.2f | textured detail %.3f\n", names[k], luma, chroma, detail);
+  }
+  double level = 0.0;
+  for (const PerPhoto& r : rows) level += r.level / rows.size();
+  std::printf("  estimated sigma: mean %.1f\n", level);
+
+  // The crops: six patches spread over the range of input noise, centre 128x128 at 2x.
+  std::vector<std::size_t> order(photos.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const auto noise_of = [&](std::size_t i) { return rows[i].flat[0].luma + rows[i].flat[0].chroma; };
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return noise_of(a) < noise_of(b); });
+  std::vector<cv::Mat> lines;
+  for (int row = 0; row < 3; ++row) {
+    std::vector<cv::Mat> tiles;
+    for (int column = 0; column < 2; ++column) {
+      const std::size_t i = order[(2 * row + column) * (order.size() - 1) / 5];
+      const cv::Rect crop((photos[i].cols - 128) / 2, (photos[i].rows - 128) / 2, 128, 128);
+      for (const cv::Mat& m : {photos[i], outputs[i], bilaterals[i]}) tiles.push_back(m(crop));
+      std::printf("  crops row %d: %s (estimated sigma %.1f)\n", row + 1, std::filesystem::path(paths[i]).filename().c_str(),
+                  rows[i].level);
+    }
+    cv::Mat line;
+    cv::hconcat(tiles, line);
+    lines.push_back(line);
+  }
+  cv::Mat crops;
+  cv::vconcat(lines, crops);
+  cv::resize(crops, crops, cv::Size(), 2.0, 2.0, cv::INTER_NEAREST);
+  cv::cvtColor(crops, crops, cv::COLOR_RGB2BGR);
+  const std::string crops_png = outdir + "/real-noise-crops.png";
+  if (!cv::imwrite(crops_png, crops)) std::fprintf(stderr, "cannot write %s\n", crops_png.c_str());
+
+  // The flat-block noise per patch, sorted by the input's: luma (circles) and chroma (squares).
+  const int width = 900, height = 420, margin = 50;
+  double top = 0.0;
+  for (const PerPhoto& r : rows) top = std::max({top, r.flat[0].luma, r.flat[0].chroma});
+  top = std::ceil(top);
+  cv::Mat canvas(height, width, CV_8UC3, cv::Scalar(255, 255, 255));
+  const auto px = [&](std::size_t rank) { return margin + static_cast<int>((width - 2 * margin) * (rank + 0.5) / order.size()); };
+  const auto py = [&](double v) { return height - margin - static_cast<int>((height - 2 * margin) * v / top); };
+  cv::rectangle(canvas, {margin, margin}, {width - margin, height - margin}, cv::Scalar(0, 0, 0));
+  for (int level = 0; level <= top; level += std::max(1, static_cast<int>(top) / 6)) {
+    cv::line(canvas, {margin, py(level)}, {width - margin, py(level)}, cv::Scalar(225, 225, 225));
+    cv::putText(canvas, std::to_string(level), {18, py(level) + 4}, cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(0, 0, 0));
+  }
+  const cv::Scalar colours[3] = {cv::Scalar(140, 140, 140), cv::Scalar(200, 80, 0), cv::Scalar(0, 140, 255)};  // BGR
+  for (std::size_t rank = 0; rank < order.size(); ++rank) {
+    const PerPhoto& r = rows[order[rank]];
+    for (int k = 0; k < 3; ++k) {
+      cv::circle(canvas, {px(rank), py(r.flat[k].luma)}, 4, colours[k], cv::FILLED);
+      cv::rectangle(canvas, cv::Rect(px(rank) - 4, py(r.flat[k].chroma) - 4, 8, 8), colours[k], 1);
+    }
+  }
+  cv::putText(canvas, "Noise left in the 8 flattest 16x16 blocks of each DND patch (RMS, 0-255), patches by input noise",
+              {margin, 30}, cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(0, 0, 0));
+  cv::putText(canvas, "dots: luma  squares: chroma   grey: input  blue: ispdenoise defaults  orange: bilateral (SIDD-tuned)",
+              {margin, height - 15}, cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(0, 0, 0));
+  const std::string plot_png = outdir + "/real-noise-flat-blocks.png";
+  if (!cv::imwrite(plot_png, canvas)) std::fprintf(stderr, "cannot write %s\n", plot_png.c_str());
+  std::printf("  crops (per patch: noisy | ispdenoise | bilateral) in %s; plot in %s\n", crops_png.c_str(), plot_png.c_str());
   return 0;
 }
 
@@ -1653,6 +1830,7 @@ int main(int argc, char** argv) {
     return speed(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), argc > 5 ? std::atoi(argv[5]) : 100);
   if (mode == "quality" && argc >= 4) return quality(argv[2], argv[3]);
   if (mode == "temporal" && argc >= 5) return temporal(argv[2], argv[3], argv[4]);
+  if (mode == "real-noise" && argc >= 5) return real_noise(argv[2], argv[3], argv[4]);
   if (mode == "restore-quality" && argc >= 4) return restore_quality(argv[2], argv[3]);
   if (mode == "raw-quality" && argc >= 5) return raw_quality(argv[2], argv[3], argv[4]);
   if (mode == "raw-speed" && argc >= 6)
@@ -1667,7 +1845,7 @@ int main(int argc, char** argv) {
   std::fprintf(stderr,
                "usage: %s speed MODEL WIDTH HEIGHT [FRAMES] | quality MODEL DATASETS_DIR | "
                "restore-speed MODEL_FILE WIDTH HEIGHT [FRAMES]\n"
-               "       temporal MODEL DATASETS_DIR OUTDIR\n"
+               "       temporal MODEL DATASETS_DIR OUTDIR | real-noise MODEL DATASETS_DIR OUTDIR\n"
                "       %s restore-quality MODEL_FILE DATASETS_DIR | raw-quality RAW2RGB RGB2RAW DATASETS_DIR |\n"
                "       raw-speed RAW2RGB RGB2RAW WIDTH HEIGHT [FRAMES] | enhance-speed MODEL_FILE WIDTH HEIGHT [FRAMES]\n"
                "       %s enhance-quality MODEL_FILE DATASETS_DIR | enhance-temporal MODEL_FILE DATASETS_DIR PLOT_PNG\n"
