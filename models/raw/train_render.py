@@ -6,9 +6,10 @@ and exposure: models/denoise/synth.py's unprocessing), turns clean sRGB crops in
 RGB, samples the RGGB mosaic, adds shot and read noise at a random level (none for a quarter of
 the samples), and quantises to 8, 10 or 12 bits.
 - The demosaic stage learns the clean linear camera RGB from the noisy mosaic (L1 on a gamma
-  scale, so that shadows count). 40% of its samples are sRGB mosaics with the sRGB image as
+  scale, so that shadows count). 60% of its samples are sRGB mosaics with the sRGB image as
   the target: `rendering=demosaic` on mosaics that were never linear (and the classic demosaicking
-  benchmark) uses the same network.
+  benchmark) uses the same network. Their chroma is scaled up at random first, since saturated
+  colours are where demosaicking fails.
 - The colour stage sees whole photos shrunk to frame-like thumbnails (a frame's white balance is a
   property of the whole frame, not of a crop) and learns gains and the colour transform that
   render the clean linear image back to the photo (L1 after the tone curve).
@@ -41,7 +42,6 @@ import training  # noqa: E402
 from photos import load_images, load_photos, random_batch  # noqa: E402
 
 NOISE_FREE_SHARE = 0.25
-SRGB_MOSAIC_SHARE = 0.4
 
 
 def sample_cameras(n, gen):
@@ -76,6 +76,14 @@ def add_raw_noise(mosaic, gen, shot=None):
     log_read = 2.18 * log_shot + 1.20 + (0.26 * torch.randn(n, generator=gen) if shot is None else 0.0)
     variance = mosaic.clamp_min(0) * log_shot.exp().view(n, 1, 1, 1) + log_read.exp().view(n, 1, 1, 1)
     return mosaic + torch.randn(mosaic.shape, generator=gen) * variance.sqrt()
+
+
+def saturate(rgb, most, gen):
+    """Chroma scaled about luminance by U(1, most) per sample, clipped to 0..1."""
+    n = rgb.shape[0]
+    gain = 1 + (most - 1) * torch.rand(n, 1, 1, 1, generator=gen)
+    luma = (rgb * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
+    return (luma + (rgb - luma) * gain).clamp(0, 1)
 
 
 def quantise(mosaic, bits):
@@ -162,6 +170,11 @@ def main():
     parser = argparse.ArgumentParser()
     training.add_common_arguments(parser, net.CONFIGS, crop=128, lr=1e-3)
     parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast for the networks")
+    parser.add_argument("--srgb-mosaic-share", type=float, default=0.6,
+                        help="share of the demosaic samples that are mosaics of the sRGB crop itself")
+    parser.add_argument("--srgb-saturation", type=float, default=2.2,
+                        help="sRGB mosaics' chroma is scaled by up to this about luminance (clipped): "
+                             "saturated colours, whose channels correlate least, are where demosaicking fails")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -186,7 +199,9 @@ def main():
         rgb_to_cam, gains = sample_cameras(n, gen)
         raw = unprocess(clean, rgb_to_cam, gains)
         # A share of sRGB mosaics: demosaicking in the image's own colours and tone.
-        srgb = torch.rand(n, generator=gen) < SRGB_MOSAIC_SHARE
+        srgb = torch.rand(n, generator=gen) < args.srgb_mosaic_share
+        if args.srgb_saturation > 1:
+            clean = torch.where(srgb.view(n, 1, 1, 1), saturate(clean, args.srgb_saturation, gen), clean)
         source = torch.where(srgb.view(n, 1, 1, 1), clean, raw)
         mosaic = mosaic_of(source)
         noisy = add_raw_noise(mosaic, gen)
