@@ -857,6 +857,7 @@ void rank_blocks(const cv::Mat& noisy_rgb, int side, int count, std::vector<cv::
       blocks.push_back({block_noise(ycc, r).luma, r});
     }
   std::sort(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  count = std::min(count, static_cast<int>(blocks.size() / 2));  // a photo that is mostly clipped has fewer
   for (int i = 0; i < count; ++i) {
     flattest->push_back(blocks[i].second);
     textured->push_back(blocks[blocks.size() - 1 - i].second);
@@ -871,8 +872,8 @@ void rank_blocks(const cv::Mat& noisy_rgb, int side, int count, std::vector<cv::
 int real_noise(const std::string& model, const std::string& datasets, const std::string& outdir) {
   const std::vector<std::string> paths = list_images(datasets + "/real-noise/dnd-noisy-only");
   const std::vector<cv::Mat> photos = read_rgb(paths);
-  if (photos.empty()) {
-    std::fprintf(stderr, "no photos in %s/real-noise/dnd-noisy-only\n", datasets.c_str());
+  if (photos.empty() || photos.size() != paths.size()) {
+    std::fprintf(stderr, "%s/real-noise/dnd-noisy-only: no photos, or some unreadable\n", datasets.c_str());
     return 1;
   }
   std::printf("== real noise without reference, model=%s, default settings (blind, strength 1), %zu DND patches\n",
@@ -891,6 +892,10 @@ int real_noise(const std::string& model, const std::string& datasets, const std:
     cv::bilateralFilter(photos[i], bilaterals[i], 9, 100.0, 8.0);
     std::vector<cv::Rect> flattest, textured;
     rank_blocks(photos[i], 16, 8, &flattest, &textured);
+    if (flattest.empty()) {
+      std::fprintf(stderr, "%s: no block to measure (clipped throughout)\n", paths[i].c_str());
+      return 1;
+    }
     const cv::Mat images[3] = {ycc_of(photos[i]), ycc_of(outputs[i]), ycc_of(bilaterals[i])};
     for (int k = 0; k < 3; ++k) {
       for (const cv::Rect& r : flattest) {
