@@ -6,6 +6,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+# Luminance weights of sRGB values (Rec. 601, as JPEG and the library's YUV conversions use).
+LUMA = (0.299, 0.587, 0.114)
+
+
+def luminance(x: torch.Tensor) -> torch.Tensor:
+    """[N,3,H,W] RGB -> [N,1,H,W] luminance."""
+    return (x * torch.tensor(LUMA, dtype=x.dtype).view(1, 3, 1, 1)).sum(dim=1, keepdim=True)
+
+
 def conv(cin: int, cout: int, k: int = 3) -> nn.Conv2d:
     return nn.Conv2d(cin, cout, k, padding=k // 2)
 

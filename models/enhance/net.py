@@ -24,15 +24,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from layers import ReLU, relu_  # noqa: E402
+from layers import LUMA, ReLU, relu_  # noqa: E402
 
 THUMBNAIL_SIDE = 64
 TONE_SAMPLES = 33
 COEFFICIENTS = ("exposure", "contrast", "saturation", "warmth")
 # Percentiles of each channel and of luminance that the network reads.
 QUANTILES = (0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98, 0.99)
-# ITU-R BT.601 luma weights, as the library and the benchmark use them.
-LUMA = (0.299, 0.587, 0.114)
 
 
 def quadratic_terms(x: torch.Tensor) -> torch.Tensor:

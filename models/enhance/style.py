@@ -11,9 +11,13 @@ clean photo (assumed well rendered):
   around the image's own mean.
 Coefficients are in -1..1 and 0 everywhere is the clean photo itself (auto correction).
 """
+import os
+import sys
+
 import torch
 
-import net
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from layers import luminance  # noqa: E402
 
 PRESETS = {
     # name: (exposure, contrast, saturation, warmth)
@@ -30,10 +34,6 @@ BRIGHT_KEY = 0.62   # mean luminance `exposure` = 1 lifts a dark scene to
 DARK_KEY = 0.18     # and `exposure` = -1 lowers a bright one to
 COLOURFUL = 0.35    # mean chroma (max - min) above which `saturation` adds nothing
 MAX_WARMTH = 0.18   # red and blue gain change at warmth +-1
-
-
-def luminance(x: torch.Tensor) -> torch.Tensor:
-    return (x * torch.tensor(net.LUMA, dtype=x.dtype).view(1, 3, 1, 1)).sum(dim=1, keepdim=True)
 
 
 def srgb_to_linear(x: torch.Tensor) -> torch.Tensor:

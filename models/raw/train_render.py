@@ -39,6 +39,7 @@ import net  # noqa: E402
 import synth  # noqa: E402  (the denoiser's camera model: colour matrices, mosaic, noise levels)
 from export import export_renderer  # noqa: E402
 import training  # noqa: E402
+from layers import luminance  # noqa: E402
 from photos import load_images, load_photos, random_batch  # noqa: E402
 
 NOISE_FREE_SHARE = 0.25
@@ -82,7 +83,7 @@ def saturate(rgb, most, gen):
     """Chroma scaled about luminance by U(1, most) per sample, clipped to 0..1."""
     n = rgb.shape[0]
     gain = 1 + (most - 1) * torch.rand(n, 1, 1, 1, generator=gen)
-    luma = (rgb * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
+    luma = luminance(rgb)
     return (luma + (rgb - luma) * gain).clamp(0, 1)
 
 

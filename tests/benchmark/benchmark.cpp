@@ -948,31 +948,24 @@ int real_noise(const std::string& model, const std::string& datasets, const std:
   const std::string crops_png = outdir + "/real-noise-crops.png";
   if (!cv::imwrite(crops_png, crops)) std::fprintf(stderr, "cannot write %s\n", crops_png.c_str());
 
-  // The flat-block noise per patch, sorted by the input's: luma (circles) and chroma (squares).
-  const int width = 900, height = 420, margin = 50;
+  // The flat-block noise per patch, sorted by the input's: luma (dots) and chroma (squares).
   double top = 0.0;
   for (const PerPhoto& r : rows) top = std::max({top, r.flat[0].luma, r.flat[0].chroma});
-  top = std::ceil(top);
-  cv::Mat canvas(height, width, CV_8UC3, cv::Scalar(255, 255, 255));
-  const auto px = [&](std::size_t rank) { return margin + static_cast<int>((width - 2 * margin) * (rank + 0.5) / order.size()); };
-  const auto py = [&](double v) { return height - margin - static_cast<int>((height - 2 * margin) * v / top); };
-  cv::rectangle(canvas, {margin, margin}, {width - margin, height - margin}, cv::Scalar(0, 0, 0));
-  for (int level = 0; level <= top; level += std::max(1, static_cast<int>(top) / 6)) {
-    cv::line(canvas, {margin, py(level)}, {width - margin, py(level)}, cv::Scalar(225, 225, 225));
-    cv::putText(canvas, std::to_string(level), {18, py(level) + 4}, cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(0, 0, 0));
-  }
+  cv::Mat canvas(460, 900, CV_8UC3, cv::Scalar(255, 255, 255));
+  const Chart chart(canvas, cv::Rect(0, 0, 900, 435), {0.0, static_cast<double>(order.size()), false, "patches, by input noise"},
+                    {0.0, std::ceil(top), false, "RMS, 0-255"},
+                    "Noise left in the 8 flattest 16x16 blocks of each DND patch");
   const cv::Scalar colours[3] = {cv::Scalar(140, 140, 140), cv::Scalar(200, 80, 0), cv::Scalar(0, 140, 255)};  // BGR
   for (std::size_t rank = 0; rank < order.size(); ++rank) {
     const PerPhoto& r = rows[order[rank]];
     for (int k = 0; k < 3; ++k) {
-      cv::circle(canvas, {px(rank), py(r.flat[k].luma)}, 4, colours[k], cv::FILLED);
-      cv::rectangle(canvas, cv::Rect(px(rank) - 4, py(r.flat[k].chroma) - 4, 8, 8), colours[k], 1);
+      const cv::Point luma = chart.at(rank + 0.5, r.flat[k].luma), chroma = chart.at(rank + 0.5, r.flat[k].chroma);
+      cv::circle(canvas, luma, 4, colours[k], cv::FILLED, cv::LINE_AA);
+      cv::rectangle(canvas, cv::Rect(chroma.x - 4, chroma.y - 4, 8, 8), colours[k], 1);
     }
   }
-  cv::putText(canvas, "Noise left in the 8 flattest 16x16 blocks of each DND patch (RMS, 0-255), patches by input noise",
-              {margin, 30}, cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(0, 0, 0));
   cv::putText(canvas, "dots: luma  squares: chroma   grey: input  blue: ispdenoise defaults  orange: bilateral (SIDD-tuned)",
-              {margin, height - 15}, cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(0, 0, 0));
+              {60, 450}, cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(30, 30, 30), 1, cv::LINE_AA);
   const std::string plot_png = outdir + "/real-noise-flat-blocks.png";
   if (!cv::imwrite(plot_png, canvas)) std::fprintf(stderr, "cannot write %s\n", plot_png.c_str());
   std::printf("  crops (per patch: noisy | ispdenoise | bilateral) in %s; plot in %s\n", crops_png.c_str(), plot_png.c_str());
