@@ -27,6 +27,19 @@ def add_common_arguments(parser, models, crop, lr):
     parser.add_argument("--init", help="checkpoint to start from when --out has none")
     parser.add_argument("--new-schedule", action="store_true",
                         help="with --init: keep weights and optimiser, restart the time budget")
+    parser.add_argument("--grow", action="store_true",
+                        help="with --init of a smaller network: the square 3x3 convolutions it lacks "
+                             "start as the identity, so training starts from its function")
+
+
+def start_as_identity(conv):
+    """A square 3x3 convolution that passes its input through. Inserted after a ReLU (as
+    conv_stack's are), identity then ReLU is still the identity."""
+    with torch.no_grad():
+        conv.weight.zero_()
+        conv.bias.zero_()
+        for c in range(conv.in_channels):
+            conv.weight[c, c, 1, 1] = 1.0
 
 
 def load_matching(model, saved_state):
@@ -52,6 +65,11 @@ class Run:
             fresh = load_matching(model, saved["model"])
             if fresh:
                 print(f"new parameters (not in {resume_from}): {', '.join(fresh)}", flush=True)
+            if args.grow and resume_from == args.init:
+                for name, module in model.named_modules():
+                    if (f"{name}.weight" in fresh and isinstance(module, torch.nn.Conv2d)
+                            and module.in_channels == module.out_channels and module.kernel_size == (3, 3)):
+                        start_as_identity(module)
             # Adam's moments only fit the parameters they were saved for.
             same_parameters = ([len(g["params"]) for g in saved["optimizer"]["param_groups"]] ==
                                [len(g["params"]) for g in optimizer.param_groups])
