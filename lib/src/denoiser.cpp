@@ -40,6 +40,21 @@ struct Denoiser::Impl {
   float noise_level = 0.0f;
   // Where the last frame's time went, in milliseconds.
   double convert_in_ms = 0.0, network_ms = 0.0, fuse_ms = 0.0, convert_out_ms = 0.0;
+
+  // denoise_map() over the image tile by tile, each tile told its window of the conditioning map.
+  Status denoise_tiles_as_mapped(const ImageView& image, const ImageView& conditioning) {
+    const ModelInfo& info = model->info();
+    const int map_cells = info.alignment / info.unshuffle;  // cells per value of the 1/8 noise map
+    const TileFunction run_tile = [&](const ImageView& tile, std::vector<ImageView>& tile_images) -> Status {
+      inputs.assign({Value::of_image(tile),
+                     Value::of_image(companion_window(image, tile, conditioning, map_cells), ValueKind::kMap)});
+      Status s = model->run("denoise_map", inputs, outputs);
+      if (!s.ok()) return s;
+      tile_images.assign({outputs[0].image});
+      return Status::Ok();
+    };
+    return tiler.run(image, {info.unshuffle, info.alignment, info.overlap, runtime.tile_size}, run_tile, &images);
+  }
 };
 
 Denoiser::Denoiser(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -131,6 +146,8 @@ Status Denoiser::denoise(const FrameView& input, const FrameView& output) {
   const Clock::time_point converted = Clock::now();
   if (d.params.temporal) {
     status = denoise_over_time(estimate);
+  } else if (estimate && d.can_fuse) {
+    status = denoise_with_whole_frame_estimate();
   } else {
     d.inputs.assign({Value(), Value::of_scalar(estimate ? -1.0f : d.params.noise_level / 255.0f),
                      Value::of_scalar(d.params.strength)});
@@ -184,16 +201,26 @@ Status Denoiser::denoise_over_time(bool estimate) {
     for (int x = 0; x < residual.width; ++x) conditioning.row(y)[x] = residual.row(y)[x] * d.params.strength;
   d.fuse_ms = ms_between(fuse_start, Clock::now());
 
-  const ImageView average = d.temporal.average();
-  const TileFunction run_tile = [&](const ImageView& tile, std::vector<ImageView>& images) -> Status {
-    d.inputs.assign({Value::of_image(tile),
-                     Value::of_image(companion_window(average, tile, conditioning, map_cells), ValueKind::kMap)});
-    Status s = d.model->run("denoise_map", d.inputs, d.outputs);
-    if (!s.ok()) return s;
-    images.assign({d.outputs[0].image});
-    return Status::Ok();
-  };
-  return d.tiler.run(average, {info.unshuffle, info.alignment, info.overlap, d.runtime.tile_size}, run_tile, &d.images);
+  return d.denoise_tiles_as_mapped(d.temporal.average(), conditioning);
 }
+
+Status Denoiser::denoise_with_whole_frame_estimate() {
+  Impl& d = *impl_;
+  // forward() per tile would estimate each tile's noise from the tile alone, and the maps of
+  // overlapping tiles differ where their windows do; estimated once on the whole frame, every
+  // tile is told the map an untiled run uses (forward(x, -1, s) is denoise_map(x, estimate(x) * s)).
+  const ImageView frame = d.input.view();
+  Status status = d.model->run("estimate", {Value::of_image(frame)}, d.noise);
+  if (!status.ok()) return status;
+  const ImageView noise = d.noise[0].image;
+  d.noise_level = static_cast<float>(mean_of(noise) * 255.0);
+  status = d.conditioning.resize(noise.width, noise.height, 1);
+  if (!status.ok()) return status;
+  const ImageView conditioning = d.conditioning.view();
+  for (int y = 0; y < noise.height; ++y)
+    for (int x = 0; x < noise.width; ++x) conditioning.row(y)[x] = noise.row(y)[x] * d.params.strength;
+  return d.denoise_tiles_as_mapped(frame, conditioning);
+}
+
 
 }  // namespace neuralisp
