@@ -121,7 +121,7 @@ class Denoiser(nn.Module):
 
 
 CONFIGS = {
-    "fast": dict(widths=(16, 32, 64), depths=(0, 1, 3)),
+    "fast": dict(widths=(16, 32, 64), depths=(1, 2, 3)),
     "quality": dict(widths=(24, 48, 96), depths=(1, 2, 3)),
 }
 

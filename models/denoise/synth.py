@@ -206,3 +206,21 @@ def local_noise_level(noisy, target, block=8):
     pooled = F.avg_pool2d(energy, block)
     smoothed = F.avg_pool2d(F.pad(pooled, (1, 1, 1, 1), mode="replicate"), 3, stride=1)
     return smoothed.sqrt()
+
+
+def flat_noisy(n, size, gen, max_sigma=30.0):
+    """Flat colours (a faint gradient across the crop) with white noise blurred by a random
+    3-tap kernel (0.25, 0.5, 0.25 at most: a camera's demosaicked noise has little energy at
+    the Nyquist frequency). Where the scene is flat the right output is known at any told noise
+    level, so these teach the denoiser to leave no bias that depends on the position in the 2x2
+    cell it works on (a 2x2 pattern) when a user's strength tells it more noise than there is.
+    Returns (noisy, clean); noisy is clipped and 8-bit quantised."""
+    ramp = torch.linspace(-1.0, 1.0, size)
+    gradient = (0.05 * (2 * torch.rand(n, 3, 1, 1, generator=gen) - 1)) * ramp.view(1, 1, 1, size)
+    clean = (0.05 + 0.9 * torch.rand(n, 3, 1, 1, generator=gen) + gradient).expand(n, 3, size, size)
+    noise = torch.randn(n, 3, size, size, generator=gen)
+    tap = 0.25 * torch.rand(n, 1, 1, 1, generator=gen)
+    for dim in (2, 3):
+        noise = tap * noise.roll(1, dim) + (1 - 2 * tap) * noise + tap * noise.roll(-1, dim)
+    sigma = torch.rand(n, 1, 1, 1, generator=gen) * max_sigma / 255.0
+    return quantize(clean + noise * sigma), clean.contiguous()

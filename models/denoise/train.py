@@ -62,6 +62,17 @@ def validate(model, images, sigma=25.0):
     return float(np.mean(blind)), float(np.mean(given)), float(np.mean(estimates))
 
 
+def cell_pattern(error):
+    """How much of an error repeats with the 2x2 cell the network works on: per colour and 8x8-pixel
+    block, each cell position's mean error minus the mean over the four positions (error in the
+    pixel-unshuffled layout, channel = colour * 4 + position). Noise averages out over a block; a
+    bias that depends on the position in the cell, which shows as a 2x2 pattern, does not."""
+    n, _, h, w = error.shape
+    per_colour = error.view(n, 3, 4, h, w)
+    deviation = (per_colour - per_colour.mean(dim=2, keepdim=True)).view(n, 12, h, w)
+    return F.avg_pool2d(deviation, 4).abs().mean()
+
+
 def quantize_u8(x):
     return (x.clamp(0, 1) * 255).round() / 255
 
@@ -83,6 +94,14 @@ def main():
     parser.add_argument("--only-estimator", action="store_true",
                         help="train the noise estimator alone; its target does not depend on the denoiser, "
                              "so a new estimator design needs no denoiser training")
+    parser.add_argument("--flat-crops", type=int, default=0,
+                        help="crops per batch, beside --batch, of a flat colour with mild noise, told up to 4 "
+                             "times the noise they hold (synth.flat_noisy)")
+    parser.add_argument("--cell-pattern-weight", type=float, default=0.0,
+                        help="weight of the 2x2-cell-periodic part of the error in the loss (cell_pattern)")
+    parser.add_argument("--teacher", metavar="MODEL_FILE",
+                        help="an exported denoiser whose output, told the same noise level, is a second "
+                             "target (distillation: it shows a smaller network what is reachable)")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -91,6 +110,7 @@ def main():
     val_images = load_images(os.path.join(args.data, "val", "mcmaster18"))
 
     model = net.build(args.model)
+    teacher = torch.jit.load(args.teacher).eval() if args.teacher else None
     trained = model.estimator if args.only_estimator else model
     optimizer = torch.optim.Adam(trained.parameters(), lr=args.lr)
     run = training.Run(args, model, optimizer, net.CONFIGS[args.model],
@@ -112,11 +132,14 @@ def main():
                                                    chroma_suppressed_probability=args.chroma_suppressed_fraction)
         noisy_local = torch.cat([noisy_structured, noisy_cam])
         target_local = torch.cat([target_structured, target_cam])
-        noisy = torch.cat([noisy_awgn, noisy_local])
-        target = torch.cat([clean[:n_awgn], target_local])
+        noisy_flat, target_flat = synth.flat_noisy(args.flat_crops, args.crop, gen)
+        noisy = torch.cat([noisy_awgn, noisy_local, noisy_flat])
+        target = torch.cat([clean[:n_awgn], target_local, target_flat])
         lh, lw = args.crop // 8, args.crop // 8
         true_level = torch.cat([sigma.view(-1, 1, 1, 1).expand(n_awgn, 1, lh, lw),
-                                synth.local_noise_level(noisy_local, target_local)])
+                                synth.local_noise_level(noisy_local, target_local),
+                                synth.local_noise_level(noisy_flat, target_flat)])
+        size = noisy.shape[0]
 
         half = F.pixel_unshuffle(noisy, 2)
         estimated = model.estimator(half)
@@ -129,11 +152,22 @@ def main():
             # network's own estimate, so that blind operation is what the denoiser is trained for.
             # The share ramps up over each schedule's first steps, while a new estimator learns.
             ramp = min(1.0, (state["step"] - state.get("schedule_start_step", 0)) / 2000)
-            use_estimate = (torch.rand(args.batch, 1, 1, 1, generator=gen) < args.estimate_fraction * ramp).float()
-            jitter = 0.85 + 0.3 * torch.rand(args.batch, 1, 1, 1, generator=gen)
+            use_estimate = (torch.rand(size, 1, 1, 1, generator=gen) < args.estimate_fraction * ramp).float()
+            jitter = 0.85 + 0.3 * torch.rand(size, 1, 1, 1, generator=gen)
+            # The flat crops are told 1-4 times their noise, as strength 1-4 would.
+            jitter[args.batch:] = 1.0 + 3.0 * torch.rand(args.flat_crops, 1, 1, 1, generator=gen)
+            use_estimate[args.batch:] = 0.0
             level = use_estimate * estimated.detach() + (1 - use_estimate) * true_level * jitter
             # L1 in the unshuffled layout is L1 over the same pixels.
-            loss_image = F.l1_loss(model.denoise(half, half, level), F.pixel_unshuffle(target, 2))
+            denoised = model.denoise(half, half, level)
+            target_half = F.pixel_unshuffle(target, 2)
+            loss_image = F.l1_loss(denoised, target_half)
+            if args.cell_pattern_weight > 0:
+                loss_image = loss_image + args.cell_pattern_weight * cell_pattern(denoised - target_half)
+            if teacher is not None:
+                with torch.no_grad():
+                    taught = teacher.denoise_map(half, level)
+                loss_image = loss_image + F.l1_loss(denoised, taught)
             loss = loss_image + 2.0 * loss_level
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
