@@ -203,7 +203,7 @@ class Unprocessor(nn.Module):
 
 
 CONFIGS = {
-    "fast": dict(widths=(32, 48, 96), depths=(2, 2, 2)),
+    "fast": dict(widths=(32, 48, 96), depths=(3, 2, 2)),
 }
 
 
