@@ -99,9 +99,6 @@ def main():
                              "times the noise they hold (synth.flat_noisy)")
     parser.add_argument("--cell-pattern-weight", type=float, default=0.0,
                         help="weight of the 2x2-cell-periodic part of the error in the loss (cell_pattern)")
-    parser.add_argument("--teacher", metavar="MODEL_FILE",
-                        help="an exported denoiser whose output, told the same noise level, is a second "
-                             "target (distillation: it shows a smaller network what is reachable)")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -110,7 +107,6 @@ def main():
     val_images = load_images(os.path.join(args.data, "val", "mcmaster18"))
 
     model = net.build(args.model)
-    teacher = torch.jit.load(args.teacher).eval() if args.teacher else None
     trained = model.estimator if args.only_estimator else model
     optimizer = torch.optim.Adam(trained.parameters(), lr=args.lr)
     run = training.Run(args, model, optimizer, net.CONFIGS[args.model],
@@ -164,10 +160,6 @@ def main():
             loss_image = F.l1_loss(denoised, target_half)
             if args.cell_pattern_weight > 0:
                 loss_image = loss_image + args.cell_pattern_weight * cell_pattern(denoised - target_half)
-            if teacher is not None:
-                with torch.no_grad():
-                    taught = teacher.denoise_map(half, level)
-                loss_image = loss_image + F.l1_loss(denoised, taught)
             loss = loss_image + 2.0 * loss_level
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
