@@ -33,8 +33,10 @@ def add_common_arguments(parser, models, crop, lr):
 
 
 def start_as_identity(conv):
-    """A square 3x3 convolution that passes its input through. Inserted after a ReLU (as
-    conv_stack's are), identity then ReLU is still the identity."""
+    """A square 3x3 convolution that passes its input through. conv_stack follows it with a ReLU:
+    after another ReLU that is still the identity; after a sum (a decoder's first convolution,
+    on the skip plus the upsampled path) it clips the sum's negative part, so the grown network
+    starts close to the smaller one's function, not exactly on it."""
     with torch.no_grad():
         conv.weight.zero_()
         conv.bias.zero_()

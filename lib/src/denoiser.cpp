@@ -222,5 +222,4 @@ Status Denoiser::denoise_with_whole_frame_estimate() {
   return d.denoise_tiles_as_mapped(frame, conditioning);
 }
 
-
 }  // namespace neuralisp
