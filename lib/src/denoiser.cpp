@@ -36,10 +36,39 @@ struct Denoiser::Impl {
   TemporalAverage temporal;
   std::vector<Value> noise;  // estimate()'s output: the frame's noise map
   Image given_noise;         // the given level as a map
-  Image conditioning;        // the temporal average's residual noise times the strength
+  Image conditioning;        // the noise map denoise_map() is told, times the strength
   float noise_level = 0.0f;
   // Where the last frame's time went, in milliseconds.
   double convert_in_ms = 0.0, network_ms = 0.0, fuse_ms = 0.0, convert_out_ms = 0.0;
+
+  // The frame's noise map at 1/8 resolution: estimated on the whole frame, or the given level
+  // everywhere. Sets noise_level, the map's mean.
+  Status frame_noise(bool estimate, ImageView* map) {
+    const ImageView frame = input.view();
+    const int map_cells = model->info().alignment / model->info().unshuffle;
+    if (estimate) {
+      Status s = model->run("estimate", {Value::of_image(frame)}, noise);
+      if (!s.ok()) return s;
+      *map = noise[0].image;
+    } else {
+      Status s = given_noise.resize(frame.width / map_cells, frame.height / map_cells, 1);
+      if (!s.ok()) return s;
+      *map = given_noise.view();
+      for (int y = 0; y < map->height; ++y) std::fill(map->row(y), map->row(y) + map->width, params.noise_level / 255.0f);
+    }
+    noise_level = static_cast<float>(mean_of(*map) * 255.0);
+    return Status::Ok();
+  }
+
+  // What denoise_map() is told: the map times the strength.
+  Status condition_on(const ImageView& map) {
+    Status s = conditioning.resize(map.width, map.height, 1);
+    if (!s.ok()) return s;
+    const ImageView out = conditioning.view();
+    for (int y = 0; y < map.height; ++y)
+      for (int x = 0; x < map.width; ++x) out.row(y)[x] = map.row(y)[x] * params.strength;
+    return Status::Ok();
+  }
 
   // denoise_map() over the image tile by tile, each tile told its window of the conditioning map.
   Status denoise_tiles_as_mapped(const ImageView& image, const ImageView& conditioning) {
@@ -146,8 +175,8 @@ Status Denoiser::denoise(const FrameView& input, const FrameView& output) {
   const Clock::time_point converted = Clock::now();
   if (d.params.temporal) {
     status = denoise_over_time(estimate);
-  } else if (estimate && d.can_fuse) {
-    status = denoise_with_whole_frame_estimate();
+  } else if (d.can_fuse) {
+    status = denoise_alone(estimate);
   } else {
     d.inputs.assign({Value(), Value::of_scalar(estimate ? -1.0f : d.params.noise_level / 255.0f),
                      Value::of_scalar(d.params.strength)});
@@ -176,50 +205,29 @@ Status Denoiser::denoise_over_time(bool estimate) {
   Impl& d = *impl_;
   const ModelInfo& info = d.model->info();
   // The frame's own noise (as forward() would see it), then the average and what is left in it.
-  const ImageView frame = d.input.view();
-  const int map_cells = info.alignment / info.unshuffle;  // cells per value of the 1/8 noise map
   ImageView noise;
-  if (estimate) {
-    Status s = d.model->run("estimate", {Value::of_image(frame)}, d.noise);
-    if (!s.ok()) return s;
-    noise = d.noise[0].image;
-  } else {
-    Status s = d.given_noise.resize(frame.width / map_cells, frame.height / map_cells, 1);
-    if (!s.ok()) return s;
-    noise = d.given_noise.view();
-    for (int y = 0; y < noise.height; ++y) std::fill(noise.row(y), noise.row(y) + noise.width, d.params.noise_level / 255.0f);
-  }
-  d.noise_level = static_cast<float>(mean_of(noise) * 255.0);
+  Status status = d.frame_noise(estimate, &noise);
+  if (!status.ok()) return status;
   const Clock::time_point fuse_start = Clock::now();
-  Status status = d.temporal.fuse(frame, noise, map_cells);
+  status = d.temporal.fuse(d.input.view(), noise, info.alignment / info.unshuffle);
   if (!status.ok()) return status;
-  const ImageView residual = d.temporal.residual_noise();
-  status = d.conditioning.resize(residual.width, residual.height, 1);
+  status = d.condition_on(d.temporal.residual_noise());
   if (!status.ok()) return status;
-  const ImageView conditioning = d.conditioning.view();
-  for (int y = 0; y < residual.height; ++y)
-    for (int x = 0; x < residual.width; ++x) conditioning.row(y)[x] = residual.row(y)[x] * d.params.strength;
   d.fuse_ms = ms_between(fuse_start, Clock::now());
-
-  return d.denoise_tiles_as_mapped(d.temporal.average(), conditioning);
+  return d.denoise_tiles_as_mapped(d.temporal.average(), d.conditioning.view());
 }
 
-Status Denoiser::denoise_with_whole_frame_estimate() {
+Status Denoiser::denoise_alone(bool estimate) {
   Impl& d = *impl_;
   // forward() per tile would estimate each tile's noise from the tile alone, and the maps of
   // overlapping tiles differ where their windows do; estimated once on the whole frame, every
-  // tile is told the map an untiled run uses (forward(x, -1, s) is denoise_map(x, estimate(x) * s)).
-  const ImageView frame = d.input.view();
-  Status status = d.model->run("estimate", {Value::of_image(frame)}, d.noise);
+  // tile is told the map an untiled run uses (forward(x, level, s) is denoise_map(x, map * s)).
+  ImageView noise;
+  Status status = d.frame_noise(estimate, &noise);
   if (!status.ok()) return status;
-  const ImageView noise = d.noise[0].image;
-  d.noise_level = static_cast<float>(mean_of(noise) * 255.0);
-  status = d.conditioning.resize(noise.width, noise.height, 1);
+  status = d.condition_on(noise);
   if (!status.ok()) return status;
-  const ImageView conditioning = d.conditioning.view();
-  for (int y = 0; y < noise.height; ++y)
-    for (int x = 0; x < noise.width; ++x) conditioning.row(y)[x] = noise.row(y)[x] * d.params.strength;
-  return d.denoise_tiles_as_mapped(frame, conditioning);
+  return d.denoise_tiles_as_mapped(d.input.view(), d.conditioning.view());
 }
 
 }  // namespace neuralisp

@@ -54,7 +54,7 @@ class Denoiser final : public Processor {
   explicit Denoiser(std::unique_ptr<Impl> impl);
   Status denoise(const FrameView& input, const FrameView& output);
   Status denoise_over_time(bool estimate);
-  Status denoise_with_whole_frame_estimate();
+  Status denoise_alone(bool estimate);
   std::unique_ptr<Impl> impl_;
 };
 
