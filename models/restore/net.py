@@ -194,7 +194,7 @@ def conditioned(weight: torch.Tensor, bias: Optional[torch.Tensor], x: torch.Ten
 class Restorer(nn.Module):
     __constants__ = ["noise_task_scale"]
 
-    def __init__(self, widths: Tuple[int, int, int], depths: Tuple[int, int, int]):
+    def __init__(self, widths: Tuple[int, int, int], depths: Tuple[int, int, int], denoiser: dict):
         super().__init__()
         self.noise_task_scale = MAX_NOISE_SIGMA / 255.0  # denoise = 1 removes this sigma (0-1 scale)
         c1, c2, c3 = widths
@@ -202,7 +202,7 @@ class Restorer(nn.Module):
         # Trunk (task-agnostic): the denoiser, then an encoder and bottom on the frame and its
         # denoised copy (24 channels), most of the compute. The denoiser starts from ispdenoise's
         # weights (train.py loads them), frozen unless train.py --denoiser-lr-scale trains it.
-        self.denoiser = denoise_net.build("fast")
+        self.denoiser = denoise_net.Denoiser(**denoiser)
         self.denoiser.requires_grad_(False)
         # The denoiser's conditioning: its own local noise map and the frame's estimated noise
         # level, mixed by weights that depend on the frame's levels (see trunk()). Starts as their
@@ -312,7 +312,9 @@ class Restorer(nn.Module):
 
 
 CONFIGS = {
-    "fast": dict(widths=(24, 48, 96), depths=(2, 3, 6)),
+    # denoiser: the shape of ispdenoise's fast model when the trunk adopted it (phase 6); the
+    # trunk keeps those weights, trained further, while ispdenoise's own model has grown since.
+    "fast": dict(widths=(24, 48, 96), depths=(2, 3, 6), denoiser=dict(widths=(16, 32, 64), depths=(0, 1, 3))),
 }
 
 

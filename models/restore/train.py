@@ -143,12 +143,15 @@ DENOISER = os.path.join(HERE, "..", "denoise", "denoise-fast.pt")
 
 def adopt_denoiser(model, init_path):
     """The trunk's denoiser gets ispdenoise's shipped fast weights, unless the checkpoint it
-    starts from holds its own copy (trained further since phase 6). Started from a checkpoint
+    starts from holds its own copy (trained further since phase 6; the shipped fast model has
+    grown since, so only such a checkpoint fits the trunk now). Started from a checkpoint
     whose stem read the frame alone (phase 4), the stem's new half, for the denoised copy, starts
     at zero, so that the network starts where that checkpoint was."""
     saved = torch.load(init_path)["model"] if init_path else {}
     if not any(k.startswith("denoiser.") for k in saved):
-        model.denoiser.load_state_dict(torch.jit.load(DENOISER).state_dict())
+        if training.load_matching(model.denoiser, torch.jit.load(DENOISER).state_dict()):
+            raise SystemExit(f"{DENOISER} does not have the trunk's denoiser shape: start from a restore "
+                             "checkpoint that holds its own (--init models/restore/checkpoints/fast.pt)")
     if not init_path:
         return
     stem = saved["stem.weight"]
