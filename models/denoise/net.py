@@ -122,12 +122,20 @@ class Denoiser(nn.Module):
 
 CONFIGS = {
     "fast": dict(widths=(16, 32, 64), depths=(1, 2, 3)),
-    "quality": dict(widths=(24, 48, 96), depths=(1, 2, 3)),
+    "quality": dict(widths=(16, 32, 64), depths=(2, 4, 5)),
 }
 
 
 def build(name: str) -> Denoiser:
     return Denoiser(**CONFIGS[name])
+
+
+def context_radius(config) -> int:
+    """How far (full-resolution pixels) an output pixel sees either side: each 3x3 convolution
+    and each 2x2 stride-2 convolution adds one pixel of the resolution it reads."""
+    d1, d2, d3 = config["depths"]
+    half = 2 * (1 + 2 * d1 + 1) + 2  # head, enc1 and dec1, tail; down1
+    return half + 4 * 2 * d2 + 4 + 8 * d3  # enc2 and dec2; down2; bottom
 
 
 def macs_per_pixel(model: Denoiser) -> float:
