@@ -41,17 +41,19 @@ struct Denoiser::Impl {
   // Where the last frame's time went, in milliseconds.
   double convert_in_ms = 0.0, network_ms = 0.0, fuse_ms = 0.0, convert_out_ms = 0.0;
 
+  // Cells of the network input per value of the 1/8-resolution noise map.
+  int map_cells() const { return model->info().alignment / model->info().unshuffle; }
+
   // The frame's noise map at 1/8 resolution: estimated on the whole frame, or the given level
   // everywhere. Sets noise_level, the map's mean.
   Status frame_noise(bool estimate, ImageView* map) {
     const ImageView frame = input.view();
-    const int map_cells = model->info().alignment / model->info().unshuffle;
     if (estimate) {
       Status s = model->run("estimate", {Value::of_image(frame)}, noise);
       if (!s.ok()) return s;
       *map = noise[0].image;
     } else {
-      Status s = given_noise.resize(frame.width / map_cells, frame.height / map_cells, 1);
+      Status s = given_noise.resize(frame.width / map_cells(), frame.height / map_cells(), 1);
       if (!s.ok()) return s;
       *map = given_noise.view();
       for (int y = 0; y < map->height; ++y) std::fill(map->row(y), map->row(y) + map->width, params.noise_level / 255.0f);
@@ -73,10 +75,9 @@ struct Denoiser::Impl {
   // denoise_map() over the image tile by tile, each tile told its window of the conditioning map.
   Status denoise_tiles_as_mapped(const ImageView& image, const ImageView& conditioning) {
     const ModelInfo& info = model->info();
-    const int map_cells = info.alignment / info.unshuffle;  // cells per value of the 1/8 noise map
     const TileFunction run_tile = [&](const ImageView& tile, std::vector<ImageView>& tile_images) -> Status {
       inputs.assign({Value::of_image(tile),
-                     Value::of_image(companion_window(image, tile, conditioning, map_cells), ValueKind::kMap)});
+                     Value::of_image(companion_window(image, tile, conditioning, map_cells()), ValueKind::kMap)});
       Status s = model->run("denoise_map", inputs, outputs);
       if (!s.ok()) return s;
       tile_images.assign({outputs[0].image});
@@ -203,13 +204,12 @@ Status Denoiser::denoise(const FrameView& input, const FrameView& output) {
 
 Status Denoiser::denoise_over_time(bool estimate) {
   Impl& d = *impl_;
-  const ModelInfo& info = d.model->info();
   // The frame's own noise (as forward() would see it), then the average and what is left in it.
   ImageView noise;
   Status status = d.frame_noise(estimate, &noise);
   if (!status.ok()) return status;
   const Clock::time_point fuse_start = Clock::now();
-  status = d.temporal.fuse(d.input.view(), noise, info.alignment / info.unshuffle);
+  status = d.temporal.fuse(d.input.view(), noise, d.map_cells());
   if (!status.ok()) return status;
   status = d.condition_on(d.temporal.residual_noise());
   if (!status.ok()) return status;

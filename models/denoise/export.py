@@ -10,7 +10,7 @@ import net
 from modelfile import save  # noqa: E402  (net put models/ on the path)
 
 
-def metadata(name: str) -> str:
+def metadata(model: net.Denoiser, name: str) -> str:
     return "\n".join([
         "format=neuralisp-model/2",
         "task=denoise",
@@ -21,7 +21,7 @@ def metadata(name: str) -> str:
         f"alignment={net.ALIGNMENT}",
         # Tiles overlap by this many pixels so that seams are invisible: the U-Net's context either
         # side, rounded up to a multiple of 32 (fast: 54 -> 64, quality: 90 -> 96).
-        f"overlap={-(-net.context_radius(net.CONFIGS[name]) // 32) * 32}",
+        f"overlap={-(-net.context_radius(model) // 32) * 32}",
         "methods=forward,estimate,denoise_map",
         # level < 0 asks the network to estimate the noise level; strength 1 uses it as is.
         "method.forward.inputs=image:image/3,level:scalar=-1,strength:scalar=1",
@@ -37,7 +37,7 @@ def metadata(name: str) -> str:
 
 
 def export(model: net.Denoiser, name: str, path: str) -> None:
-    save(model, path, metadata(name))
+    save(model, path, metadata(model, name))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ tensor exists in the graph.
 The convolutions run in the precision of the weights (the library casts them to bfloat16 where
 the CPU computes it natively); the input, the residual addition and the outputs stay float32.
 """
+import math
 import os
 import sys
 from typing import Tuple
@@ -130,24 +131,30 @@ def build(name: str) -> Denoiser:
     return Denoiser(**CONFIGS[name])
 
 
-def context_radius(config) -> int:
-    """How far (full-resolution pixels) an output pixel sees either side: each 3x3 convolution
-    and each 2x2 stride-2 convolution adds one pixel of the resolution it reads."""
-    d1, d2, d3 = config["depths"]
-    half = 2 * (1 + 2 * d1 + 1) + 2  # head, enc1 and dec1, tail; down1
-    return half + 4 * 2 * d2 + 4 + 8 * d3  # enc2 and dec2; down2; bottom
+# Full-resolution pixels per output pixel of each part's convolutions (area); the estimator's
+# run at 1/4 and 1/8 resolution.
+_DOWNSCALE = {"head": 4, "enc1": 4, "dec1": 4, "tail": 4, "up1": 16, "down1": 16,
+              "enc2": 16, "dec2": 16, "up2": 64, "down2": 64, "bottom": 64}
+_ESTIMATOR_DOWNSCALE = {"body.0": 16, "body.2": 64, "body.4": 64}
+
+
+def _convolutions(model: Denoiser):
+    """(name, convolution, area downscale of its output) for every convolution."""
+    for name, m in model.named_modules():
+        if isinstance(m, nn.Conv2d):
+            top, _, rest = name.partition(".")
+            yield top, m, _ESTIMATOR_DOWNSCALE[rest] if top == "estimator" else _DOWNSCALE[top]
+
+
+def context_radius(model: Denoiser) -> int:
+    """How far (full-resolution pixels) an output pixel sees either side. Every denoiser
+    convolution lies on the U-Net's deepest path, and each adds half its kernel, rounded up, in
+    pixels of the resolution it reads."""
+    return int(sum(math.ceil((m.kernel_size[0] - 1) / 2) * math.sqrt(area) / m.stride[0]
+                   for top, m, area in _convolutions(model) if top != "estimator"))
 
 
 def macs_per_pixel(model: Denoiser) -> float:
     """Multiply-accumulates per full-resolution pixel, convolutions only."""
-    downscale = {"head": 4, "enc1": 4, "dec1": 4, "tail": 4, "up1": 16, "down1": 16,
-                 "enc2": 16, "dec2": 16, "up2": 64, "down2": 64, "bottom": 64}
-    # The estimator's convolutions run at 1/4 and 1/8 resolution.
-    estimator_downscale = {"body.0": 16, "body.2": 64, "body.4": 64}
-    total = 0.0
-    for name, m in model.named_modules():
-        if isinstance(m, nn.Conv2d):
-            top, _, rest = name.partition(".")
-            area = estimator_downscale[rest] if top == "estimator" else downscale[top]
-            total += m.in_channels * m.out_channels * m.kernel_size[0] * m.kernel_size[1] / area
-    return total
+    return sum(m.in_channels * m.out_channels * m.kernel_size[0] * m.kernel_size[1] / area
+               for _, m, area in _convolutions(model))
