@@ -20,7 +20,9 @@ def metadata(model: net.Denoiser, name: str) -> str:
         "unshuffle=2",
         f"alignment={net.ALIGNMENT}",
         # Tiles overlap by this many pixels so that seams are invisible: the U-Net's context either
-        # side, rounded up to a multiple of 32 (fast: 54 -> 64, quality: 90 -> 96).
+        # side, rounded up to a multiple of 32 (fast: 54 -> 64, quality: 90 -> 96). The margin
+        # matters because the blend ramp spans the whole overlap: the pixels it weights lightly
+        # near a tile's edge are the ones whose context the edge cut off.
         f"overlap={-(-net.context_radius(model) // 32) * 32}",
         "methods=forward,estimate,denoise_map",
         # level < 0 asks the network to estimate the noise level; strength 1 uses it as is.
