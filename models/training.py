@@ -61,11 +61,10 @@ class Run:
         os.makedirs(args.out, exist_ok=True)
         self.checkpoint_path = os.path.join(args.out, "checkpoint.pt")
         self.state = {"step": 0, "elapsed": 0.0, "history": []}
-        self.fresh_parameters = []  # the model's parameters the checkpoint it resumed from lacked
         resume_from = self.checkpoint_path if os.path.exists(self.checkpoint_path) else args.init
         if resume_from:
             saved = torch.load(resume_from)
-            fresh = self.fresh_parameters = load_matching(model, saved["model"])
+            fresh = load_matching(model, saved["model"])
             if fresh:
                 print(f"new parameters (not in {resume_from}): {', '.join(fresh)}", flush=True)
             if args.grow and resume_from == args.init:
@@ -73,13 +72,10 @@ class Run:
                     if (f"{name}.weight" in fresh and isinstance(module, torch.nn.Conv2d)
                             and module.in_channels == module.out_channels and module.kernel_size == (3, 3)):
                         start_as_identity(module)
-            # Adam's moments only fit the parameters they were saved for (new parameters that
-            # this run does not train do not matter).
-            optimised = {id(p) for group in optimizer.param_groups for p in group["params"]}
-            fresh_optimised = [name for name, p in model.named_parameters() if id(p) in optimised and name in fresh]
+            # Adam's moments only fit the parameters they were saved for.
             same_parameters = ([len(g["params"]) for g in saved["optimizer"]["param_groups"]] ==
                                [len(g["params"]) for g in optimizer.param_groups])
-            if not fresh_optimised and same_parameters:
+            if not fresh and same_parameters:
                 # Loading restores each group's saved options; its learning-rate share is this
                 # run's.
                 scales = [group.get("lr_scale", 1.0) for group in optimizer.param_groups]

@@ -1,8 +1,7 @@
 """How much of the exported network's time is convolution: the whole frozen graph against its
 convolutions (with their ReLUs) alone on the same tensor sizes, alternated in one process, in the
 precision libneuralisp picks (bfloat16 where native). Everything else (casts, the level map's
-join, the skips' upsampling and additions, the residual, the estimators' pooling and the noise-type
-estimator's small head at 1/32 resolution) is "other work".
+join, the skips' upsampling and additions, the residual, the estimator's pooling) is "other work".
 
     MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296 \\
         /usr/bin/python3 models/denoise/graph_split.py fast 720 1280
@@ -35,7 +34,7 @@ class Convolutions(nn.Module):
         x1 = m.enc1(F.relu(m.head(joined)))
         x2 = m.enc2(F.relu(m.down1(x1)))
         x3 = m.bottom(F.relu(m.down2(x2)))
-        return m.tail(m.dec1(x1)), m.up1(m.dec2(x2)), m.up2(x3), m.estimator.body(half), m.noise_type.body(half)
+        return m.tail(m.dec1(x1)), m.up1(m.dec2(x2)), m.up2(x3), m.estimator.body(half)
 
 
 def median_ms(times):

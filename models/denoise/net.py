@@ -1,12 +1,11 @@
 """Noise-level-conditioned denoiser for CPU inference (ispdenoise).
 
 A three-level U-Net that never runs at full resolution: the frame is pixel-unshuffled by 2
-(12 channels at half resolution), joined by the noise-level map and the noise-type maps, and
-refined at 1/2, 1/4 and 1/8 resolution where oneDNN convolutions are efficient; the network
-predicts a residual that is added to the noisy input. A small estimator branch predicts the local
-noise level (sigma on the 0-1 scale) from the frame itself, so the same module runs blind
-(FFDNet conditioning with a learned estimate instead of a hand-set map); another reads how white
-and how colour-independent the noise is, which the caller never sets.
+(12 channels at half resolution), joined by the noise-level map, and refined at 1/2, 1/4 and
+1/8 resolution where oneDNN convolutions are efficient; the network predicts a residual that
+is added to the noisy input. A small estimator branch predicts the local noise level (sigma on
+the 0-1 scale) from the frame itself, so the same module runs blind (FFDNet conditioning with a
+learned estimate instead of a hand-set map).
 
 Forward contract, shared with lib/src (see models/README.md): the library writes the frame
 straight into the pixel-unshuffled layout and reads the result back from it, so no full-resolution
@@ -56,37 +55,14 @@ class NoiseEstimator(nn.Module):
         return F.softplus(dense) * 0.1
 
 
-class NoiseTypeEstimator(nn.Module):
-    """What kind of noise the frame holds, per 32x32-pixel block at 1/8 resolution: channel 0 how
-    white it is spatially (1: white, 0: blotches a few pixels wide), channel 1 how independent
-    across colours (1: independent, 0: pure luma), both in 0..1 (synth.noise_type's measures).
-    White noise and a camera's grain of the same level need different treatment (fine grain looks
-    like texture), and one network told only the level must hedge between them (the model card's
-    session 24 diagnostic). The block averages of band energies are taken in log so that the
-    small network after them sees their ratios as differences."""
-
-    def __init__(self, width: int = 16):
-        super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(12, width, 3, stride=2, padding=1), ReLU(),
-                                  nn.Conv2d(width, width, 3, stride=2, padding=1), ReLU())
-        self.head = nn.Sequential(conv(width, width, k=1), ReLU(), conv(width, 2, k=1))
-
-    def forward(self, half: torch.Tensor) -> torch.Tensor:
-        h, w = half.shape[-2] // 4, half.shape[-1] // 4
-        pooled = F.avg_pool2d(self.body(half), kernel_size=4, stride=4, ceil_mode=True)
-        kind = self.head(torch.log(pooled + 1e-3))
-        return torch.sigmoid(F.interpolate(kind, size=(h, w), mode="bilinear", align_corners=False))
-
-
 class Denoiser(nn.Module):
     def __init__(self, widths: Tuple[int, int, int], depths: Tuple[int, int, int]):
         super().__init__()
         c1, c2, c3 = widths
         d1, d2, d3 = depths
         self.estimator = NoiseEstimator()
-        self.noise_type = NoiseTypeEstimator()
-        # 12 unshuffled colour channels + the level map twice + the two noise-type maps: 16 input
-        # channels keep the first convolution on oneDNN's fast path (13 channels ran 2x slower).
+        # 12 unshuffled colour channels + the level map repeated 4 times: 16 input channels
+        # keep the first convolution on oneDNN's fast path (13 channels ran 2x slower).
         self.head = conv(16, c1)
         self.enc1 = conv_stack(c1, d1)
         self.down1 = nn.Conv2d(c1, c2, 2, stride=2)
@@ -111,15 +87,11 @@ class Denoiser(nn.Module):
     def residual(self, x: torch.Tensor, level_map: torch.Tensor) -> torch.Tensor:
         """What denoise() adds to the frame, in the weights' dtype (x: the pixel-unshuffled frame
         in that dtype)."""
-        # The noise type is estimated here, not taken from the caller: it describes the noise's
-        # structure, which neither a given level nor a strength changes.
-        level = level_map.to(x.dtype)
-        maps = torch.cat([level, level, self.noise_type(x)], dim=1)
-        # Nearest upsampling by 4 (the maps are at 1/8 of the frame, x at 1/2), and the join done
-        # in NHWC order: a plain channel cat returns NCHW memory, which the first convolution then
+        # Nearest upsampling by 4 (the map is at 1/8 of the frame, x at 1/2), and the join done in
+        # NHWC order: a plain channel cat returns NCHW memory, which the first convolution then
         # reorders (1.3 ms per 720p frame); interpolate() took 4x longer than repeat_interleave.
-        maps_half = maps.repeat_interleave(4, dim=2).repeat_interleave(4, dim=3)
-        joined = torch.cat([x.permute(0, 2, 3, 1), maps_half.permute(0, 2, 3, 1)], dim=3)
+        level_half = level_map.to(x.dtype).repeat_interleave(4, dim=2).repeat_interleave(4, dim=3)
+        joined = torch.cat([x.permute(0, 2, 3, 1), level_half.permute(0, 2, 3, 1).expand(-1, -1, -1, 4)], dim=3)
         x1 = self.enc1(relu_(self.head(joined.permute(0, 3, 1, 2))))
         x2 = self.enc2(relu_(self.down1(x1)))
         x3 = self.bottom(relu_(self.down2(x2)))
@@ -159,22 +131,11 @@ def build(name: str) -> Denoiser:
     return Denoiser(**CONFIGS[name])
 
 
-def fold_level_copies(model: Denoiser) -> None:
-    """Until session 29 the first convolution's last four inputs were four copies of the level
-    map; now the last two are the noise-type maps. Adding those two copies' weights to the two
-    that remain and zeroing theirs keeps an older checkpoint's function exactly."""
-    with torch.no_grad():
-        w = model.head.weight
-        w[:, 12:14] += w[:, 14:16]
-        w[:, 14:16] = 0.0
-
-
-# Full-resolution pixels per output pixel of each part's convolutions (area); the estimators'
-# run at 1/4 and 1/8 resolution, the noise type's head on 32x32-pixel block averages.
+# Full-resolution pixels per output pixel of each part's convolutions (area); the estimator's
+# run at 1/4 and 1/8 resolution.
 _DOWNSCALE = {"head": 4, "enc1": 4, "dec1": 4, "tail": 4, "up1": 16, "down1": 16,
               "enc2": 16, "dec2": 16, "up2": 64, "down2": 64, "bottom": 64}
-_ESTIMATOR_DOWNSCALE = {"body.0": 16, "body.2": 64, "body.4": 64, "head.0": 1024, "head.2": 1024}
-_ESTIMATORS = ("estimator", "noise_type")
+_ESTIMATOR_DOWNSCALE = {"body.0": 16, "body.2": 64, "body.4": 64}
 
 
 def _convolutions(model: Denoiser):
@@ -182,7 +143,7 @@ def _convolutions(model: Denoiser):
     for name, m in model.named_modules():
         if isinstance(m, nn.Conv2d):
             top, _, rest = name.partition(".")
-            yield top, m, _ESTIMATOR_DOWNSCALE[rest] if top in _ESTIMATORS else _DOWNSCALE[top]
+            yield top, m, _ESTIMATOR_DOWNSCALE[rest] if top == "estimator" else _DOWNSCALE[top]
 
 
 def context_radius(model: Denoiser) -> int:
@@ -190,7 +151,7 @@ def context_radius(model: Denoiser) -> int:
     convolution lies on the U-Net's deepest path, and each adds half its kernel, rounded up, in
     pixels of the resolution it reads."""
     return int(sum(math.ceil((m.kernel_size[0] - 1) / 2) * math.sqrt(area) / m.stride[0]
-                   for top, m, area in _convolutions(model) if top not in _ESTIMATORS))
+                   for top, m, area in _convolutions(model) if top != "estimator"))
 
 
 def macs_per_pixel(model: Denoiser) -> float:

@@ -224,19 +224,3 @@ def flat_noisy(n, size, gen, max_sigma=30.0):
         noise = tap * noise.roll(1, dim) + (1 - 2 * tap) * noise + tap * noise.roll(-1, dim)
     sigma = torch.rand(n, 1, 1, 1, generator=gen) * max_sigma / 255.0
     return quantize(clean + noise * sigma), clean.contiguous()
-
-
-def noise_type(noisy, target):
-    """The noise-type estimator's target [N,2]: per sample, how white the noise is spatially (the
-    share of its energy above a 3x3 box blur, 8/9 for white noise, scaled to 1 there) and how
-    independent across colours (the share of its energy off the luma axis, 2/3 for independent
-    channels, scaled to 1 there), both clipped to 0..1."""
-    noise = noisy - target
-    noise = noise - noise.mean(dim=(2, 3), keepdim=True)
-    energy = noise.pow(2).mean(dim=(1, 2, 3)).clamp_min(1e-10)
-    blurred = F.avg_pool2d(F.pad(noise, (1, 1, 1, 1), mode="reflect"), 3, stride=1)
-    fine = (noise - blurred).pow(2).mean(dim=(1, 2, 3))
-    luma = noise.mean(dim=1).pow(2).mean(dim=(1, 2))
-    spatial = (fine / energy) / (8.0 / 9.0)
-    chroma = (1.0 - luma / energy) * 1.5
-    return torch.stack([spatial, chroma], dim=1).clamp(0.0, 1.0)

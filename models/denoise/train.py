@@ -44,7 +44,7 @@ def psnr(a, b):
 def validate(model, images, sigma=25.0):
     model.eval()
     blind, given = [], []
-    estimates, kinds = [], []
+    estimates = []
     for index, img in enumerate(images):
         clean = torch.from_numpy(img.astype(np.float32) / 255.0).permute(2, 0, 1).unsqueeze(0)
         noise = np.random.default_rng(index).standard_normal(img.shape).astype(np.float32) * sigma
@@ -56,11 +56,10 @@ def validate(model, images, sigma=25.0):
         out, level_map = model(half, -one, one)
         blind.append(psnr(quantize_u8(F.pixel_shuffle(out, 2)[..., :h, :w]), clean))
         estimates.append(float(level_map.mean()) * 255)
-        kinds.append(model.noise_type(half).mean(dim=(0, 2, 3)).tolist())
         out, _ = model(half, torch.full((1, 1, 1, 1), sigma / 255.0), one)
         given.append(psnr(quantize_u8(F.pixel_shuffle(out, 2)[..., :h, :w]), clean))
     model.train()
-    return float(np.mean(blind)), float(np.mean(given)), float(np.mean(estimates)), np.mean(kinds, axis=0).round(3).tolist()
+    return float(np.mean(blind)), float(np.mean(given)), float(np.mean(estimates))
 
 
 def cell_pattern(error):
@@ -95,11 +94,6 @@ def main():
     parser.add_argument("--only-estimator", action="store_true",
                         help="train the noise estimator alone; its target does not depend on the denoiser, "
                              "so a new estimator design needs no denoiser training")
-    parser.add_argument("--only-noise-type", action="store_true",
-                        help="train the noise-type estimator alone (its target does not depend on the denoiser either)")
-    parser.add_argument("--noise-type", metavar="CHECKPOINT",
-                        help="take the noise-type estimator from this checkpoint; it stays fixed while the rest trains, "
-                             "so every model that starts from the same one shares it")
     parser.add_argument("--flat-crops", type=int, default=0,
                         help="crops per batch, beside --batch, of a flat colour with mild noise, told up to 4 "
                              "times the noise they hold (synth.flat_noisy)")
@@ -113,22 +107,10 @@ def main():
     val_images = load_images(os.path.join(args.data, "val", "mcmaster18"))
 
     model = net.build(args.model)
-    if args.only_estimator:
-        trained = list(model.estimator.parameters())
-    elif args.only_noise_type:
-        trained = list(model.noise_type.parameters())
-    else:
-        model.noise_type.requires_grad_(False)
-        trained = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(trained, lr=args.lr)
+    trained = model.estimator if args.only_estimator else model
+    optimizer = torch.optim.Adam(trained.parameters(), lr=args.lr)
     run = training.Run(args, model, optimizer, net.CONFIGS[args.model],
                        lambda: export(model, args.model, os.path.join(args.out, f"denoise-{args.model}.pt")))
-    if any(name.startswith("noise_type.") for name in run.fresh_parameters):
-        net.fold_level_copies(model)
-    if args.noise_type:
-        prefix = "noise_type."
-        model.noise_type.load_state_dict({k[len(prefix):]: v for k, v in torch.load(args.noise_type)["model"].items()
-                                          if k.startswith(prefix)})
     state = run.state
     rng = np.random.default_rng(args.seed + run.step)
     gen = torch.Generator().manual_seed(args.seed + run.step)
@@ -153,18 +135,14 @@ def main():
         true_level = torch.cat([sigma.view(-1, 1, 1, 1).expand(n_awgn, 1, lh, lw),
                                 synth.local_noise_level(noisy_local, target_local),
                                 synth.local_noise_level(noisy_flat, target_flat)])
-        true_type = synth.noise_type(noisy, target).view(-1, 2, 1, 1).expand(-1, 2, lh, lw)
         size = noisy.shape[0]
 
         half = F.pixel_unshuffle(noisy, 2)
         estimated = model.estimator(half)
         loss_level = F.l1_loss(estimated, true_level)
-        # Squared error, not L1: most samples are white (AWGN and flat crops), so where texture
-        # hides the noise's structure L1's answer, the median, is "white" for every noise.
-        loss_type = F.mse_loss(model.noise_type(half), true_type)
-        if args.only_estimator or args.only_noise_type:
+        if args.only_estimator:
             loss_image = torch.zeros(())
-            loss = loss_level if args.only_estimator else loss_type
+            loss = loss_level
         else:
             # Condition on the true level (jittered, as a user's setting would be) or on the
             # network's own estimate, so that blind operation is what the denoiser is trained for.
@@ -186,20 +164,18 @@ def main():
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        running.append((float(loss_image), float(loss_level), float(loss_type)))
+        running.append((float(loss_image), float(loss_level)))
 
         if run.end_step():
-            blind, given, est, kind = validate(model, val_images)
+            blind, given, est = validate(model, val_images)
             # Sigma 5 too: the fast model leaves low noise untouched, which sigma 25 does not show.
-            blind5, given5, est5, kind5 = validate(model, val_images, sigma=5.0)
-            li, ll, lt = np.mean(running, axis=0)
+            blind5, given5, est5 = validate(model, val_images, sigma=5.0)
+            li, ll = np.mean(running, axis=0)
             running = []
-            if run.checkpoint(dict(l1=float(li), level_l1_255=float(ll) * 255, noise_type_mse=round(float(lt), 4),
-                                   mcmaster_s25_blind=round(blind, 3),
+            if run.checkpoint(dict(l1=float(li), level_l1_255=float(ll) * 255, mcmaster_s25_blind=round(blind, 3),
                                    mcmaster_s25_given=round(given, 3), mcmaster_s25_estimated_sigma=round(est, 2),
-                                   mcmaster_s25_noise_type=kind,
                                    mcmaster_s5_blind=round(blind5, 3), mcmaster_s5_given=round(given5, 3),
-                                   mcmaster_s5_estimated_sigma=round(est5, 2), mcmaster_s5_noise_type=kind5)):
+                                   mcmaster_s5_estimated_sigma=round(est5, 2))):
                 break
 
 
