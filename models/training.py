@@ -29,7 +29,8 @@ def add_common_arguments(parser, models, crop, lr):
                         help="with --init: keep weights and optimiser, restart the time budget")
     parser.add_argument("--grow", action="store_true",
                         help="with --init of a smaller network: the square 3x3 convolutions it lacks "
-                             "start as the identity, so training starts from its function")
+                             "start as the identity and its wider layers keep its weights in their first "
+                             "channels (widen_from), so training starts from its function")
 
 
 def start_as_identity(conv):
@@ -42,6 +43,18 @@ def start_as_identity(conv):
         conv.bias.zero_()
         for c in range(conv.in_channels):
             conv.weight[c, c, 1, 1] = 1.0
+
+
+def widen_from(parameter, saved):
+    """Loads a smaller network's parameter into the first channels of a wider one so that the
+    wider network computes the same function: the saved values fill the leading slice of every
+    dimension, and the old output channels read nothing from the new input channels (zero
+    weights). The new output channels keep their random initialisation; what reads them starts at
+    zero, so they join the function as training moves those weights."""
+    with torch.no_grad():
+        parameter[tuple(slice(0, n) for n in saved.shape)] = saved
+        if parameter.dim() == 4:
+            parameter[:saved.shape[0], saved.shape[1]:] = 0.0
 
 
 def load_matching(model, saved_state):
@@ -68,8 +81,14 @@ class Run:
             if fresh:
                 print(f"new parameters (not in {resume_from}): {', '.join(fresh)}", flush=True)
             if args.grow and resume_from == args.init:
+                own = dict(model.named_parameters())
+                widened = [name for name in fresh if name in saved["model"]
+                           and saved["model"][name].dim() == own[name].dim()
+                           and all(s <= o for s, o in zip(saved["model"][name].shape, own[name].shape))]
+                for name in widened:
+                    widen_from(own[name], saved["model"][name])
                 for name, module in model.named_modules():
-                    if (f"{name}.weight" in fresh and isinstance(module, torch.nn.Conv2d)
+                    if (f"{name}.weight" in fresh and f"{name}.weight" not in widened and isinstance(module, torch.nn.Conv2d)
                             and module.in_channels == module.out_channels and module.kernel_size == (3, 3)):
                         start_as_identity(module)
             # Adam's moments only fit the parameters they were saved for.
