@@ -81,7 +81,7 @@ class Run:
             if fresh:
                 print(f"new parameters (not in {resume_from}): {', '.join(fresh)}", flush=True)
             if args.grow and resume_from == args.init:
-                own = dict(model.named_parameters())
+                own = model.state_dict()  # shares storage with the parameters
                 widened = [name for name in fresh if name in saved["model"]
                            and saved["model"][name].dim() == own[name].dim()
                            and all(s <= o for s, o in zip(saved["model"][name].shape, own[name].shape))]
