@@ -6,6 +6,10 @@
  *       same frames through libneuralisp alone, in bf16 and fp32: fps, p50/p95/max per frame,
  *       convert-in / network / convert-out, CPU time, RSS; and OpenCV's
  *       fastNlMeansDenoisingColored on the same frames.
+ *   neuralisp-benchmark speed-ab MODEL_FILE_A MODEL_FILE_B WIDTH HEIGHT [ROUNDS]
+ *       two denoiser files through libneuralisp in bf16, timed in alternating rounds (A B B A):
+ *       each one's p50 and the median ratio of B's time to A's, for a candidate model against the
+ *       shipped one.
  *   neuralisp-benchmark restore-speed MODEL_FILE WIDTH HEIGHT [FRAMES]
  *       the restorer (a shared trunk, a head per output) through libneuralisp: one output against
  *       three from the same trunk pass, and the ratio.
@@ -352,11 +356,11 @@ struct PipelineRun {
   double rss_after_warmup = 0.0, rss_end = 0.0;
 };
 
-void library_alone(const std::string& model, neuralisp::Precision precision, const std::vector<cv::Mat>& frames,
+void library_alone(const std::string& path, neuralisp::Precision precision, const std::vector<cv::Mat>& frames,
                    int count, LibraryRun* run) {
   std::unique_ptr<neuralisp::Denoiser> denoiser;
   neuralisp::DenoiserOptions options;
-  options.model.path = model_file(model);
+  options.model.path = path;
   options.model.precision = precision;
   neuralisp::Status status = neuralisp::Denoiser::create(options, denoiser);
   if (!status.ok()) {
@@ -447,7 +451,7 @@ int speed(const std::string& model, int width, int height, int frames) {
     PipelineRun pipeline;
     for (int round = 0; round < kRounds; ++round) {
       const int count = (frames + kRounds - 1) / kRounds;
-      library_alone(model, precision, inputs, count, &library);
+      library_alone(model_file(model), precision, inputs, count, &library);
       in_pipeline(model, precision, width, height, count, &pipeline);
     }
     library.total.report("libneuralisp alone:");
@@ -477,6 +481,36 @@ int speed(const std::string& model, int width, int height, int frames) {
   nlm.report("OpenCV fastNlMeansDenoisingColored:");
   std::printf("  %-38s %.1fx faster than fastNlMeansDenoisingColored (bf16, p50)\n", "ispdenoise:",
               nlm.p50() / bf16_pipeline);
+  return 0;
+}
+
+// Two denoiser files through the library alone in bf16, in A B B A rounds: this VM's speed drifts
+// 10-25% between minutes, so only times taken side by side compare a candidate model with the
+// shipped one. The ratio is the median of the rounds' p50 ratios.
+int speed_ab(const std::string& a, const std::string& b, int width, int height, int rounds) {
+  std::printf("== ispdenoise A=%s B=%s %dx%d, library alone, bf16, %d rounds of 2 x 20 frames each\n", a.c_str(),
+              b.c_str(), width, height, rounds);
+  const std::vector<cv::Mat> inputs = videotestsrc_frames(width, height, 8);
+  LibraryRun all_a, all_b;
+  std::vector<double> ratios;
+  for (int round = 0; round < rounds; ++round) {
+    LibraryRun run_a, run_b;
+    for (int half = 0; half < 2; ++half) {
+      const bool a_first = (round + half) % 2 == 0;
+      library_alone(a_first ? a : b, neuralisp::Precision::kBf16, inputs, 20, a_first ? &run_a : &run_b);
+      library_alone(a_first ? b : a, neuralisp::Precision::kBf16, inputs, 20, a_first ? &run_b : &run_a);
+    }
+    ratios.push_back(run_b.total.p50() / run_a.total.p50());
+    std::printf("  round %d: A p50 %.2f ms, B p50 %.2f ms, B/A %.3f\n", round + 1, run_a.total.p50(),
+                run_b.total.p50(), ratios.back());
+    all_a.total.ms.insert(all_a.total.ms.end(), run_a.total.ms.begin(), run_a.total.ms.end());
+    all_b.total.ms.insert(all_b.total.ms.end(), run_b.total.ms.begin(), run_b.total.ms.end());
+  }
+  std::sort(ratios.begin(), ratios.end());
+  all_a.total.report("A:");
+  all_b.total.report("B:");
+  std::printf("  %-38s %.3f (median of the rounds; %.3f to %.3f)\n", "B/A time per frame:", ratios[ratios.size() / 2],
+              ratios.front(), ratios.back());
   return 0;
 }
 
@@ -1830,6 +1864,8 @@ int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "speed" && argc >= 5)
     return speed(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), argc > 5 ? std::atoi(argv[5]) : 100);
+  if (mode == "speed-ab" && argc >= 6)
+    return speed_ab(argv[2], argv[3], std::atoi(argv[4]), std::atoi(argv[5]), argc > 6 ? std::max(1, std::atoi(argv[6])) : 5);
   if (mode == "quality" && argc >= 4) return quality(argv[2], argv[3]);
   if (mode == "temporal" && argc >= 5) return temporal(argv[2], argv[3], argv[4]);
   if (mode == "real-noise" && argc >= 5) return real_noise(argv[2], argv[3], argv[4]);
@@ -1847,6 +1883,7 @@ int main(int argc, char** argv) {
   std::fprintf(stderr,
                "usage: %s speed MODEL WIDTH HEIGHT [FRAMES] | quality MODEL DATASETS_DIR | "
                "restore-speed MODEL_FILE WIDTH HEIGHT [FRAMES]\n"
+               "       speed-ab MODEL_FILE_A MODEL_FILE_B WIDTH HEIGHT [ROUNDS]\n"
                "       temporal MODEL DATASETS_DIR OUTDIR | real-noise MODEL DATASETS_DIR OUTDIR\n"
                "       %s restore-quality MODEL_FILE DATASETS_DIR | raw-quality RAW2RGB RGB2RAW DATASETS_DIR |\n"
                "       raw-speed RAW2RGB RGB2RAW WIDTH HEIGHT [FRAMES] | enhance-speed MODEL_FILE WIDTH HEIGHT [FRAMES]\n"
