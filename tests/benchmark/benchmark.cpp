@@ -491,7 +491,7 @@ int speed_ab(const std::string& a, const std::string& b, int width, int height, 
   std::printf("== ispdenoise A=%s B=%s %dx%d, library alone, bf16, %d rounds of 2 x 20 frames each\n", a.c_str(),
               b.c_str(), width, height, rounds);
   const std::vector<cv::Mat> inputs = videotestsrc_frames(width, height, 8);
-  LibraryRun all_a, all_b;
+  Timings all_a, all_b;
   std::vector<double> ratios;
   for (int round = 0; round < rounds; ++round) {
     LibraryRun run_a, run_b;
@@ -503,12 +503,12 @@ int speed_ab(const std::string& a, const std::string& b, int width, int height, 
     ratios.push_back(run_b.total.p50() / run_a.total.p50());
     std::printf("  round %d: A p50 %.2f ms, B p50 %.2f ms, B/A %.3f\n", round + 1, run_a.total.p50(),
                 run_b.total.p50(), ratios.back());
-    all_a.total.ms.insert(all_a.total.ms.end(), run_a.total.ms.begin(), run_a.total.ms.end());
-    all_b.total.ms.insert(all_b.total.ms.end(), run_b.total.ms.begin(), run_b.total.ms.end());
+    all_a.ms.insert(all_a.ms.end(), run_a.total.ms.begin(), run_a.total.ms.end());
+    all_b.ms.insert(all_b.ms.end(), run_b.total.ms.begin(), run_b.total.ms.end());
   }
   std::sort(ratios.begin(), ratios.end());
-  all_a.total.report("A:");
-  all_b.total.report("B:");
+  all_a.report("A:");
+  all_b.report("B:");
   std::printf("  %-38s %.3f (median of the rounds; %.3f to %.3f)\n", "B/A time per frame:", ratios[ratios.size() / 2],
               ratios.front(), ratios.back());
   return 0;
