@@ -99,6 +99,9 @@ def main():
                              "times the noise they hold (synth.flat_noisy)")
     parser.add_argument("--cell-pattern-weight", type=float, default=0.0,
                         help="weight of the 2x2-cell-periodic part of the error in the loss (cell_pattern)")
+    parser.add_argument("--teacher", help="a denoiser model file (an export) to distil from: its output, told "
+                                          "the same level, is a second L1 target beside the clean crop")
+    parser.add_argument("--teacher-weight", type=float, default=1.0, help="weight of the --teacher term")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -107,6 +110,7 @@ def main():
     val_images = load_images(os.path.join(args.data, "val", "mcmaster18"))
 
     model = net.build(args.model)
+    teacher = torch.jit.load(args.teacher).eval() if args.teacher else None
     trained = model.estimator if args.only_estimator else model
     optimizer = torch.optim.Adam(trained.parameters(), lr=args.lr)
     run = training.Run(args, model, optimizer, net.CONFIGS[args.model],
@@ -158,6 +162,10 @@ def main():
             denoised = model.denoise(half, half, level)
             target_half = F.pixel_unshuffle(target, 2)
             loss_image = F.l1_loss(denoised, target_half)
+            if teacher is not None:
+                with torch.no_grad():
+                    taught = teacher.denoise_map(half, level)
+                loss_image = loss_image + args.teacher_weight * F.l1_loss(denoised, taught)
             if args.cell_pattern_weight > 0:
                 loss_image = loss_image + args.cell_pattern_weight * cell_pattern(denoised - target_half)
             loss = loss_image + 2.0 * loss_level
