@@ -123,7 +123,7 @@ class Denoiser(nn.Module):
 
 CONFIGS = {
     "fast": dict(widths=(16, 32, 64), depths=(1, 2, 3)),
-    "quality": dict(widths=(32, 32, 64), depths=(2, 4, 5)),
+    "quality": dict(widths=(32, 48, 64), depths=(2, 4, 5)),
 }
 
 
